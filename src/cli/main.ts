@@ -1,0 +1,128 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { PipeError } from '../client/errors.js';
+import { brokerStatus, brokerStop, runBroker } from './broker-command.js';
+import { EXIT, exitCodeFor, exitCodeForSignal } from './exit-codes.js';
+import { modeFromStdin } from './input-mode.js';
+import { say } from './messages.js';
+import { receiveCommand, sendCommand, type TransferFlags } from './transfer-commands.js';
+
+declare const SKYPIPE_VERSION: string;
+
+const EPILOGUE = `With no NAME, the default pipe. Sends when standard input is a pipe or a file, receives otherwise;
+scripts should say 'send' or 'recv'. Broker: --url, else SKYPIPE_URL, else a local broker that
+skypipe starts by itself (see 'skypipe broker status').
+
+Exit codes: 0 done; 1 error; 2 usage; 3 a stream arrived incomplete or failed its check;
+141 the reader of the output went away; 128+N killed by signal N.`;
+
+/** A signal stops the transfer cleanly (what was not written stays in the pipe); a second one ends at once. */
+function interruptible(): { signal: AbortSignal; caught: () => NodeJS.Signals | null } {
+  const controller = new AbortController();
+  let caught: NodeJS.Signals | null = null;
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(name, () => {
+      if (caught !== null) process.exit(exitCodeForSignal(name));
+      caught = name;
+      controller.abort();
+      setTimeout(() => process.exit(exitCodeForSignal(name)), 3000).unref();
+    });
+  }
+  return { signal: controller.signal, caught: () => caught };
+}
+
+async function transfer(mode: 'send' | 'receive' | 'auto', argv: Record<string, unknown>): Promise<number> {
+  const { signal, caught } = interruptible();
+  const flags: TransferFlags = {
+    name: argv.name === undefined ? '' : String(argv.name),
+    quiet: argv.quiet === true,
+    follow: argv.follow === true,
+    capacity: argv.capacity as string | undefined,
+    url: argv.url as string | undefined,
+    username: argv.username as string | undefined,
+    password: argv.password as string | undefined,
+    signal,
+  };
+  const resolved = mode === 'auto' ? modeFromStdin() : mode;
+  try {
+    return resolved === 'send' ? await sendCommand(flags) : await receiveCommand(flags);
+  } catch (error) {
+    const signalName = caught();
+    if (signalName !== null) return exitCodeForSignal(signalName);
+    throw error;
+  }
+}
+
+async function main(): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const run = (work: () => Promise<number>) => async () => {
+    exitCode = await work();
+  };
+  const parser = yargs(hideBin(process.argv))
+    .scriptName('skypipe')
+    .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
+    .usage('Usage: skypipe [send|recv] [NAME] [options]\n       skypipe broker [status|stop] [options]')
+    .option('url', { type: 'string', describe: 'broker URL: mqtt://, mqtts://, ws:// or wss:// (default: SKYPIPE_URL, else the local broker)', global: true })
+    .option('username', { type: 'string', describe: 'broker user name (or SKYPIPE_USERNAME, or in the URL)', global: true })
+    .option('password', { type: 'string', describe: 'broker password (or SKYPIPE_PASSWORD, or in the URL)', global: true })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or status lines; errors only', global: true })
+    .option('follow', { alias: 'f', type: 'boolean', describe: 'receive: keep receiving stream after stream (log aggregation)', global: true })
+    .option('capacity', { type: 'string', describe: 'send: most unread bytes to keep in the pipe before waiting (default 32M)', global: true })
+    .command('$0 [name]', 'send standard input into pipe NAME, or receive from it', (y) => y.positional('name', { type: 'string' }), (argv) =>
+      run(() => transfer('auto', argv))(),
+    )
+    .command('send [name]', 'send standard input into pipe NAME as one stream', (y) => y.positional('name', { type: 'string' }), (argv) =>
+      run(() => transfer('send', argv))(),
+    )
+    .command(['recv [name]', 'receive [name]'], 'receive one stream from pipe NAME onto standard output', (y) => y.positional('name', { type: 'string' }), (argv) =>
+      run(() => transfer('receive', argv))(),
+    )
+    .command(
+      'broker [action]',
+      'run a broker in the foreground; "status" or "stop" for the local broker',
+      (y) =>
+        y
+          .positional('action', { choices: ['run', 'status', 'stop'] as const, default: 'run' as const })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on (0.0.0.0 for all)' })
+          .option('port', { type: 'string', default: '1883', describe: 'TCP port for MQTT' })
+          .option('data-dir', { type: 'string', describe: 'where sessions and buffered data are kept (default: state directory)' })
+          .option('local-sky', { type: 'boolean', hidden: true }),
+      (argv) =>
+        run(async () => {
+          if (argv.action === 'status') return brokerStatus();
+          if (argv.action === 'stop') return brokerStop();
+          const port = Number(argv.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PipeError(`--port: '${argv.port}' is not a port number`, 'usage');
+          return runBroker({ host: argv.host, port, dataDir: argv['data-dir'], localSky: argv['local-sky'] === true });
+        })(),
+    )
+    .epilogue(EPILOGUE)
+    .version(SKYPIPE_VERSION)
+    .help()
+    .alias('h', 'help')
+    .strict()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new PipeError(`${message}; see skypipe --help`, 'usage');
+    });
+  await parser.parseAsync();
+  return exitCode;
+}
+
+process.stdout.on('error', () => {
+  // Write errors (EPIPE) are reported where the write happens.
+});
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof PipeError) {
+      if (error.message !== 'interrupted') say(error.message);
+    } else {
+      say(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+      if (process.env.SKYPIPE_DEBUG) console.error(error);
+    }
+    process.exit(exitCodeFor(error));
+  },
+);

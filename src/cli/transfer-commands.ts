@@ -1,0 +1,60 @@
+import { PipeError } from '../client/errors.js';
+import { receive } from '../client/receiver.js';
+import { DEFAULT_SEND_SETTINGS, send } from '../client/sender.js';
+import { displayName, pipeTopics } from '../client/topics.js';
+import { stdinFileSize } from './input-mode.js';
+import { say, stderrIsTerminal } from './messages.js';
+import { resolveBroker, type BrokerFlags } from './resolve-broker.js';
+import { parseSize } from './size.js';
+import { TransferDisplay } from './transfer-display.js';
+
+export interface TransferFlags extends BrokerFlags {
+  name: string;
+  quiet: boolean;
+  follow: boolean;
+  capacity?: string | undefined;
+  signal: AbortSignal;
+}
+
+/** Sends standard input into the pipe as one stream. */
+export async function sendCommand(flags: TransferFlags): Promise<number> {
+  const settings = { ...DEFAULT_SEND_SETTINGS };
+  if (flags.capacity !== undefined) settings.capacityBytes = parseSize(flags.capacity, '--capacity');
+  if (flags.follow) throw new PipeError('--follow is for receiving; a sender always sends until its input ends', 'usage');
+  const target = await resolveBroker(flags);
+  const topics = pipeTopics(flags.name);
+  const display = stderrIsTerminal() && !flags.quiet ? new TransferDisplay((text) => process.stderr.write(text), stdinFileSize()) : null;
+  try {
+    await send({
+      target,
+      topics,
+      input: process.stdin,
+      settings,
+      events: {
+        warn: say,
+        progress: (bytes) => display?.progress(bytes),
+        blocked: (isBlocked, unread) => display?.blocked(isBlocked, unread, displayName(flags.name)),
+      },
+      signal: flags.signal,
+    });
+  } finally {
+    display?.finish();
+  }
+  return 0;
+}
+
+/** Receives one stream (or, with --follow, every stream) from the pipe onto standard output. */
+export async function receiveCommand(flags: TransferFlags): Promise<number> {
+  if (flags.capacity !== undefined) throw new PipeError('--capacity is set by the sender', 'usage');
+  const target = await resolveBroker(flags);
+  const showStatus = stderrIsTerminal() && !flags.quiet;
+  await receive({
+    target,
+    topics: pipeTopics(flags.name),
+    output: process.stdout,
+    follow: flags.follow,
+    events: { warn: say, ...(showStatus ? { status: say } : {}) },
+    signal: flags.signal,
+  });
+  return 0;
+}

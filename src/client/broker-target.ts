@@ -1,0 +1,42 @@
+import { PipeError } from './errors.js';
+
+/** Where the client connects, and how to name it in messages. */
+export interface BrokerTarget {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Shown in errors: where this address came from ("--url", "SKYPIPE_URL", "the local sky"). */
+  origin: string;
+}
+
+const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);
+const DEFAULT_PORTS: Record<string, string> = { 'mqtt:': '1883', 'mqtts:': '8883', 'ws:': '80', 'wss:': '443' };
+
+/** Checks a user-given broker URL and splits credentials out of it. */
+export function parseBrokerUrl(raw: string, origin: string, username?: string, password?: string): BrokerTarget {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new PipeError(`${origin}: '${raw}' is not a URL; use mqtt://HOST:PORT (or mqtts://, ws://, wss://)`, 'usage');
+  }
+  if (!SCHEMES.has(url.protocol)) {
+    throw new PipeError(`${origin}: scheme '${url.protocol}' is not supported; use mqtt://, mqtts://, ws:// or wss://`, 'usage');
+  }
+  if (url.hostname === '') throw new PipeError(`${origin}: '${raw}' names no host; use mqtt://HOST:PORT`, 'usage');
+  const target: BrokerTarget = { url: '', origin };
+  const user = username ?? (url.username !== '' ? decodeURIComponent(url.username) : undefined);
+  const pass = password ?? (url.password !== '' ? decodeURIComponent(url.password) : undefined);
+  if (user !== undefined) target.username = user;
+  if (pass !== undefined) target.password = pass;
+  url.username = '';
+  url.password = '';
+  if (url.port === '') url.port = DEFAULT_PORTS[url.protocol]!;
+  target.url = url.toString().replace(/\/$/, url.protocol.startsWith('ws') ? '/' : '');
+  return target;
+}
+
+/** The URL as shown to the user: never with a password. */
+export function describeTarget(target: BrokerTarget): string {
+  return target.username !== undefined ? target.url.replace('://', `://${target.username}@`) : target.url;
+}

@@ -1,0 +1,90 @@
+/**
+ * Coalesces what a sender reads into frames. Small writes (log lines) wait up to `lingerMs` so a
+ * busy `tail -f` becomes a few frames, not one message per line; frames end at a newline where
+ * the data has one, so a receiver that aggregates several senders never tears a line. A partial
+ * line waits for its newline up to `partialLineMs` (then goes, for prompts and binary data).
+ */
+export interface CutterSettings {
+  frameBytes: number;
+  lingerMs: number;
+  partialLineMs: number;
+}
+
+interface Pending {
+  chunk: Buffer;
+  arrivedAt: number;
+}
+
+const NEWLINE = 0x0a;
+
+export class FrameCutter {
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly settings: CutterSettings) {}
+
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  push(chunk: Buffer, now: number): void {
+    if (chunk.length === 0) return;
+    this.pending.push({ chunk, arrivedAt: now });
+    this.pendingBytes += chunk.length;
+  }
+
+  /** Milliseconds from `now` until a frame is due by time alone; Infinity with nothing pending. */
+  msUntilDue(now: number): number {
+    const oldest = this.pending[0];
+    if (oldest === undefined) return Infinity;
+    const wait = this.hasNewline() ? this.settings.lingerMs : this.settings.partialLineMs;
+    return Math.max(0, oldest.arrivedAt + wait - now);
+  }
+
+  /** The next frame's payload if one is due, else null. `atEnd` flushes whatever is left. */
+  take(now: number, atEnd: boolean): Buffer | null {
+    if (this.pendingBytes === 0) return null;
+    const { frameBytes } = this.settings;
+    if (this.pendingBytes >= frameBytes) return this.cut(this.lineAlignedLength(frameBytes));
+    if (atEnd) return this.cut(this.pendingBytes);
+    if (this.msUntilDue(now) > 0) return null;
+    return this.cut(this.lineAlignedLength(this.pendingBytes));
+  }
+
+  private hasNewline(): boolean {
+    return this.pending.some(({ chunk }) => chunk.includes(NEWLINE));
+  }
+
+  /** The longest prefix of at most `limit` bytes that ends at a newline, or `limit` if none does. */
+  private lineAlignedLength(limit: number): number {
+    let seen = 0;
+    let lastNewlineEnd = 0;
+    for (const { chunk } of this.pending) {
+      if (seen >= limit) break;
+      const window = chunk.subarray(0, limit - seen);
+      const at = window.lastIndexOf(NEWLINE);
+      if (at >= 0) lastNewlineEnd = seen + at + 1;
+      seen += window.length;
+    }
+    return lastNewlineEnd > 0 ? lastNewlineEnd : Math.min(limit, this.pendingBytes);
+  }
+
+  private cut(length: number): Buffer {
+    const parts: Buffer[] = [];
+    let remaining = length;
+    while (remaining > 0) {
+      const head = this.pending[0]!;
+      if (head.chunk.length <= remaining) {
+        parts.push(head.chunk);
+        remaining -= head.chunk.length;
+        this.pending.shift();
+      } else {
+        parts.push(head.chunk.subarray(0, remaining));
+        head.chunk = head.chunk.subarray(remaining);
+        remaining = 0;
+      }
+    }
+    this.pendingBytes -= length;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+  }
+}

@@ -1,0 +1,263 @@
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { Writable } from 'node:stream';
+import type { BrokerTarget } from './broker-target.js';
+import { connect, disconnect, publish, randomClientId, subscribe } from './connection.js';
+import { PipeError } from './errors.js';
+import { decodeFrame, FrameRejected } from './frame.js';
+import { encodePresence, ownPresence, PresenceWatch, type Presence } from './presence.js';
+import { encodeProgress, parseProgress } from './progress-report.js';
+import { readRetained } from './retained.js';
+import { StreamAssembler } from './stream-assembler.js';
+import { displayName, type PipeTopics } from './topics.js';
+
+/** How long a new consumer holds its first frames to see whether another receiver takes the mailbox back. */
+const CLAIM_SETTLE_MS = 200;
+
+export interface ReceiveEvents {
+  warn(message: string): void;
+  /** What the receiver is doing, for a person at a terminal. */
+  status?(message: string): void;
+}
+
+export interface ReceiveRequest {
+  target: BrokerTarget;
+  topics: PipeTopics;
+  output: Writable;
+  /** Keep receiving across the ends of streams (until interrupted). */
+  follow: boolean;
+  events: ReceiveEvents;
+  signal?: AbortSignal;
+}
+
+/** One connection to the mailbox session; frames remember which one they came on. */
+interface MailboxLink {
+  client: MqttClient | null;
+}
+
+interface Inbound {
+  packet: IPublishPacket;
+  ack: () => void;
+  /** The mailbox connection it came on; null for the listen-in connection. */
+  mailbox: MailboxLink | null;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Receives from a pipe. With nobody consuming it, the receiver attaches to the pipe's mailbox
+ * session and consumes: it acknowledges a frame only after writing it, so whatever it does not
+ * write stays in the pipe. With a consumer present, it listens in on a session of its own.
+ */
+export function receive(request: ReceiveRequest): Promise<void> {
+  return new Receiver(request).run();
+}
+
+class Receiver {
+  private readonly id = randomClientId('receiver');
+  private readonly presence: Presence;
+  private readonly assembler: StreamAssembler;
+  private probe!: MqttClient;
+  private watch: PresenceWatch | null = null;
+  private mailbox: MailboxLink | null = null;
+  private claimed = false;
+  private stopping = false;
+  private readonly inbound: Inbound[] = [];
+  private draining = false;
+  private gapTimer: NodeJS.Timeout | null = null;
+  private settle!: { resolve: () => void; reject: (error: unknown) => void };
+
+  constructor(private readonly request: ReceiveRequest) {
+    const { topics, events } = request;
+    this.presence = ownPresence(this.id);
+    this.assembler = new StreamAssembler(request.output, request.follow, {
+      warn: events.warn,
+      startOf: (streamId) => (this.claimed ? this.cursorOf(streamId) : Promise.resolve(null)),
+      joined: (_streamId, offset) =>
+        events.warn(
+          this.claimed
+            ? `continuing a stream at byte ${offset}, where an earlier receiver of ${displayName(topics.name)} stopped`
+            : `listening in from byte ${offset} of a stream`,
+        ),
+      written: (streamId, consumed) => this.reportProgress(streamId, encodeProgress(consumed)),
+      ended: (streamId) => this.reportProgress(streamId, Buffer.alloc(0)),
+    });
+  }
+
+  async run(): Promise<void> {
+    const { target, topics, events } = this.request;
+    const result = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+    this.probe = (
+      await connect(target, {
+        clientId: this.id,
+        clean: true,
+        deliver: (packet, ack) => (packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: null }) : ack()),
+      })
+    ).client;
+    this.probe.on('close', () => this.fail(new PipeError(`lost the connection to the broker while receiving from ${displayName(topics.name)}`)));
+    this.request.signal?.addEventListener('abort', () => this.fail(new PipeError('interrupted')), { once: true });
+    this.gapTimer = setInterval(() => {
+      try {
+        this.assembler.checkGaps(Date.now());
+      } catch (error) {
+        this.fail(error);
+      }
+    }, 1000);
+    this.watch = await PresenceWatch.start(this.probe, topics, events.warn);
+    this.watch.onChange((current) => this.reassertPresence(current));
+    void this.attach().catch((error: unknown) => this.fail(error));
+    return result;
+  }
+
+  /** Consume if nobody does; otherwise listen in. */
+  private async attach(): Promise<void> {
+    const { topics, events } = this.request;
+    while (!this.stopping) {
+      const consumer = this.watch!.current;
+      if (consumer !== null && consumer.id !== this.id) {
+        await subscribe(this.probe, [topics.data], 1);
+        events.status?.(`listening in on ${displayName(topics.name)}, which a receiver on ${consumer.host} consumes`);
+        return;
+      }
+      if (await this.claim()) {
+        events.status?.(`waiting on ${displayName(topics.name)}`);
+        return;
+      }
+      await sleep(100 + Math.random() * 200);
+    }
+  }
+
+  /** Attaches to the mailbox session; false if another receiver took it over meanwhile. */
+  private async claim(): Promise<boolean> {
+    const link = await this.openMailbox();
+    const client = link.client!;
+    await sleep(CLAIM_SETTLE_MS);
+    if (this.mailbox !== link || !client.connected || this.stopping) return false;
+    const current = this.watch!.current;
+    if (current !== null && current.id !== this.id) {
+      this.mailbox = null;
+      client.end(true);
+      return false;
+    }
+    this.claimed = true;
+    void this.drain();
+    return true;
+  }
+
+  private async openMailbox(): Promise<MailboxLink> {
+    const { target, topics } = this.request;
+    const link: MailboxLink = { client: null };
+    const { client } = await connect(target, {
+      clientId: topics.mailboxClientId,
+      clean: false,
+      will: { topic: topics.presence, payload: Buffer.alloc(0), retain: true, qos: 1 },
+      deliver: (packet, ack) => (packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: link }) : ack()),
+    });
+    link.client = client;
+    this.mailbox = link;
+    client.on('close', () => this.onMailboxClosed(link));
+    await publish(client, topics.presence, encodePresence(this.presence), { qos: 1, retain: true });
+    await subscribe(client, [topics.data], 1);
+    return link;
+  }
+
+  /** Another client took the session over, or the network failed: a consumer takes it back. */
+  private onMailboxClosed(link: MailboxLink): void {
+    if (this.mailbox !== link) return;
+    this.mailbox = null;
+    if (this.stopping || !this.claimed) return;
+    void this.openMailbox().catch((error: unknown) => this.fail(error));
+  }
+
+  /** A Will from a taken-over connection can clear our record; put it back. */
+  private reassertPresence(current: Presence | null): void {
+    const client = this.mailbox?.client ?? null;
+    if (this.stopping || !this.claimed || client === null || !client.connected) return;
+    if (current?.id === this.id) return;
+    client.publish(this.request.topics.presence, encodePresence(this.presence), { qos: 1, retain: true });
+  }
+
+  /** Where an earlier consumer stopped in a stream (0 if none did). */
+  private async cursorOf(streamId: string): Promise<number> {
+    const { topics } = this.request;
+    const retained = await readRetained(this.probe, topics.progress(streamId), topics.echo(this.id));
+    const offset = retained === null ? null : parseProgress(retained);
+    if (offset === undefined) this.request.events.warn(`ignoring a foreign message on ${topics.progress(streamId)}`);
+    return offset ?? 0;
+  }
+
+  /**
+   * Sent before the frame's PUBACK on the same connection, so the broker records the cursor
+   * before it forgets the frame: the next consumer knows where to start.
+   */
+  private reportProgress(streamId: string, payload: Buffer): void {
+    const client = this.mailbox?.client;
+    if (!this.claimed || !client?.connected) return;
+    client.publish(this.request.topics.progress(streamId), payload, { qos: 0, retain: true });
+  }
+
+  private enqueue(item: Inbound): void {
+    if (process.env.SKYPIPE_TRACE) { const p = Buffer.from(item.packet.payload); process.stderr.write(`in seq=${p.length >= 32 ? p.readUInt32BE(20) : -1} link=${item.mailbox ? 'm' : 'p'} claimed=${this.claimed} cur=${item.mailbox === this.mailbox}\n`); }
+    this.inbound.push(item);
+    void this.drain();
+  }
+
+  /** Handles frames one at a time, in arrival order; mailbox frames wait until the claim holds. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.inbound.length > 0 && !this.stopping) {
+        const item = this.inbound[0]!;
+        if (item.mailbox !== null && !this.claimed) break;
+        this.inbound.shift();
+        // Frames from a connection that was taken over come again on the new one.
+        if (item.mailbox !== null && item.mailbox !== this.mailbox) continue;
+        await this.handleFrame(item);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async handleFrame({ packet, ack }: Inbound): Promise<void> {
+    let frame;
+    try {
+      frame = decodeFrame(Buffer.from(packet.payload));
+    } catch (error) {
+      if (!(error instanceof FrameRejected)) throw error;
+      this.request.events.warn(`skipping a message on ${packet.topic}: ${error.message}`);
+      return ack();
+    }
+    try {
+      const verdict = await this.assembler.accept(frame, ack);
+      if (verdict === 'finished') await this.finish();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private async finish(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.detach();
+    this.settle.resolve();
+  }
+
+  private fail(error: unknown): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    void this.detach().finally(() => this.settle.reject(error));
+  }
+
+  /** Leaves cleanly: clears our presence record and disconnects, so no Will fires and the session stays. */
+  private async detach(): Promise<void> {
+    if (this.gapTimer) clearInterval(this.gapTimer);
+    const client = this.mailbox?.client;
+    this.mailbox = null;
+    if (client?.connected) {
+      await publish(client, this.request.topics.presence, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {});
+      await disconnect(client);
+    }
+    if (this.probe?.connected) await disconnect(this.probe);
+  }
+}

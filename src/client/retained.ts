@@ -1,0 +1,55 @@
+import type { MqttClient } from 'mqtt';
+import { publish, subscribe } from './connection.js';
+
+let echoes = 0;
+
+/**
+ * Subscribes `client` to `topic` and resolves once the broker has delivered any retained message
+ * there: brokers send retained messages right after the SUBACK, before they answer anything the
+ * client publishes later, so an echo through a topic of the client's own marks the point where
+ * "nothing arrived" means "nothing is retained". Returns the retained payload, or null.
+ * With `keep`, the subscription stays for live updates.
+ */
+export async function readRetained(client: MqttClient, topic: string, echoBase: string, keep = false): Promise<Buffer | null> {
+  const echoTopic = `${echoBase}/${(echoes += 1)}`;
+  let retained: Buffer | null = null;
+  let echoed: () => void = () => {};
+  const echo = new Promise<void>((resolve) => (echoed = resolve));
+  const onMessage = (incoming: string, payload: Buffer) => {
+    if (incoming === topic) retained = payload;
+    else if (incoming === echoTopic) echoed();
+  };
+  client.on('message', onMessage);
+  try {
+    await subscribe(client, [topic, echoTopic], keep ? 1 : 0);
+    await publish(client, echoTopic, Buffer.alloc(0), { qos: 1 });
+    await echo;
+  } finally {
+    client.removeListener('message', onMessage);
+    client.unsubscribe(keep ? [echoTopic] : [topic, echoTopic]);
+  }
+  return retained;
+}
+
+/**
+ * Publishes to a topic of the client's own and waits for it to come back. Brokers handle one
+ * client's packets in order, so everything the client published before has been processed
+ * (stored, for a durable broker) by then.
+ */
+export async function roundTrip(client: MqttClient, echoBase: string): Promise<void> {
+  const echoTopic = `${echoBase}/${(echoes += 1)}`;
+  let echoed: () => void = () => {};
+  const echo = new Promise<void>((resolve) => (echoed = resolve));
+  const onMessage = (incoming: string) => {
+    if (incoming === echoTopic) echoed();
+  };
+  client.on('message', onMessage);
+  try {
+    await subscribe(client, [echoTopic], 1);
+    await publish(client, echoTopic, Buffer.alloc(0), { qos: 1 });
+    await echo;
+  } finally {
+    client.removeListener('message', onMessage);
+    client.unsubscribe(echoTopic);
+  }
+}

@@ -1,0 +1,195 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { MqttClient } from 'mqtt';
+import type { BrokerTarget } from './broker-target.js';
+import { connect, disconnect, publish, randomClientId, subscribe } from './connection.js';
+import { PipeError } from './errors.js';
+import { encodeFrame, STREAM_ID_BYTES, type FrameType } from './frame.js';
+import { FrameCutter } from './frame-cutter.js';
+import { ensureMailbox } from './mailbox.js';
+import { PresenceWatch } from './presence.js';
+import { parseProgress } from './progress-report.js';
+import { roundTrip } from './retained.js';
+import { displayName, type PipeTopics } from './topics.js';
+
+export interface SendSettings {
+  frameBytes: number;
+  /** Most bytes of this stream that may be sent but not yet written by a receiver. */
+  capacityBytes: number;
+  lingerMs: number;
+  partialLineMs: number;
+  /** Most frames published but not yet acknowledged by the broker. */
+  maxFramesInFlight: number;
+}
+
+export const DEFAULT_SEND_SETTINGS: SendSettings = {
+  frameBytes: 1024 * 1024,
+  capacityBytes: 32 * 1024 * 1024,
+  lingerMs: 5,
+  partialLineMs: 1000,
+  maxFramesInFlight: 16,
+};
+
+export interface SendEvents {
+  warn(message: string): void;
+  /** Bytes the broker has accepted so far. */
+  progress?(acceptedBytes: number): void;
+  /** The pipe is full: nobody is reading, or not fast enough. */
+  blocked?(isBlocked: boolean, unreadBytes: number): void;
+}
+
+export interface SendRequest {
+  target: BrokerTarget;
+  topics: PipeTopics;
+  input: Readable;
+  settings: SendSettings;
+  events: SendEvents;
+  signal?: AbortSignal;
+}
+
+/** Sends one stream (the input up to its EOF) into a pipe; resolves with its length once the broker holds all of it. */
+export async function send(request: SendRequest): Promise<number> {
+  const { client } = await connect(request.target, { clientId: randomClientId('sender'), clean: true });
+  const stream = new StreamPublisher(client, request);
+  try {
+    await stream.prepare();
+    await stream.sendInput();
+    return stream.length;
+  } catch (error) {
+    await stream.abort(error instanceof PipeError ? error.message : String(error));
+    throw error;
+  } finally {
+    await disconnect(client);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** One stream's frames: numbering, hashing, and the windows that keep the pipe within capacity. */
+class StreamPublisher {
+  private readonly streamId = randomBytes(STREAM_ID_BYTES);
+  private readonly progressTopic: string;
+  private readonly hash = createHash('sha256');
+  private readonly inFlight = new Set<Promise<void>>();
+  private seq = 0;
+  private offset = 0;
+  private accepted = 0;
+  private consumed = 0;
+  private lost: PipeError | null = null;
+  private wake: () => void = () => {};
+
+  constructor(
+    private readonly client: MqttClient,
+    private readonly request: SendRequest,
+  ) {
+    this.progressTopic = request.topics.progress(this.streamId.toString('hex'));
+    client.on('close', () => {
+      this.lost ??= new PipeError(`lost the connection to the broker while sending into ${displayName(request.topics.name)}`);
+      this.wake();
+    });
+    request.signal?.addEventListener('abort', () => this.wake(), { once: true });
+    client.on('message', (topic, payload) => {
+      if (topic !== this.progressTopic) return;
+      const consumed = parseProgress(payload);
+      if (consumed === undefined) return request.events.warn(`ignoring a foreign message on ${this.progressTopic}`);
+      if (consumed !== null && consumed > this.consumed) {
+        this.consumed = consumed;
+        this.wake();
+      }
+    });
+  }
+
+  get length(): number {
+    return this.offset;
+  }
+
+  /** Subscribes to the consumer's progress and makes sure the pipe buffers if nobody receives. */
+  async prepare(): Promise<void> {
+    const { target, topics, events } = this.request;
+    await subscribe(this.client, [this.progressTopic], 0);
+    const presence = await PresenceWatch.start(this.client, topics, events.warn);
+    if (presence.current === null) await ensureMailbox(target, topics);
+  }
+
+  async sendInput(): Promise<void> {
+    const { settings, signal } = this.request;
+    const cutter = new FrameCutter(settings);
+    const chunks = this.request.input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const aborted = new Promise<'aborted'>((resolve) => {
+      if (signal?.aborted) resolve('aborted');
+      signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
+    let nextChunk: Promise<IteratorResult<Buffer>> | null = null;
+    for (;;) {
+      nextChunk ??= chunks.next().catch((error: Error) => {
+        throw new PipeError(`reading standard input failed: ${error.message}`);
+      });
+      const due = cutter.msUntilDue(Date.now());
+      const timers = due === Infinity ? [] : [sleep(due).then(() => 'due' as const)];
+      const result = await Promise.race([nextChunk, aborted, ...timers]);
+      if (result === 'aborted') throw new PipeError('interrupted');
+      if (result !== 'due') {
+        nextChunk = null;
+        if (result.done) break;
+        cutter.push(result.value, Date.now());
+      }
+      for (let payload = cutter.take(Date.now(), false); payload; payload = cutter.take(Date.now(), false)) await this.sendData(payload);
+    }
+    for (let payload = cutter.take(Date.now(), true); payload; payload = cutter.take(Date.now(), true)) await this.sendData(payload);
+    await this.publishFrame('end', this.hash.digest());
+    await this.waitFor(() => this.inFlight.size === 0);
+    // Some brokers (aedes) acknowledge a publish before storing it; this waits until they have.
+    await roundTrip(this.client, this.request.topics.echo(this.client.options.clientId!));
+  }
+
+  /** Tells receivers the stream will not be complete; best effort, the connection may be gone. */
+  async abort(reason: string): Promise<void> {
+    if (this.lost || !this.client.connected) return;
+    const frame = encodeFrame({ type: 'abort', streamId: this.streamId, seq: this.seq, offset: this.offset, payload: Buffer.from(reason) });
+    await publish(this.client, this.request.topics.data, frame, { qos: 1 }).catch(() => {});
+  }
+
+  private async sendData(payload: Buffer): Promise<void> {
+    const { capacityBytes } = this.request.settings;
+    // A frame larger than the capacity still goes once everything before it is consumed.
+    const fits = () => this.offset - this.consumed + payload.length <= capacityBytes || this.offset === this.consumed;
+    if (!fits()) {
+      this.request.events.blocked?.(true, this.offset - this.consumed);
+      await this.waitFor(fits);
+      this.request.events.blocked?.(false, this.offset - this.consumed);
+    }
+    this.hash.update(payload);
+    await this.publishFrame('data', payload);
+    this.offset += payload.length;
+  }
+
+  private async publishFrame(type: FrameType, payload: Buffer): Promise<void> {
+    await this.waitFor(() => this.inFlight.size < this.request.settings.maxFramesInFlight);
+    const frame = encodeFrame({ type, streamId: this.streamId, seq: this.seq, offset: this.offset, payload });
+    const length = type === 'data' ? payload.length : 0;
+    const tracked: Promise<void> = publish(this.client, this.request.topics.data, frame, { qos: 1 }).then(
+      () => {
+        this.inFlight.delete(tracked);
+        this.accepted += length;
+        this.request.events.progress?.(this.accepted);
+        this.wake();
+      },
+      (error: unknown) => {
+        this.inFlight.delete(tracked);
+        this.lost ??= error instanceof PipeError ? error : new PipeError(String(error));
+        this.wake();
+      },
+    );
+    this.inFlight.add(tracked);
+    this.seq += 1;
+  }
+
+  private async waitFor(ready: () => boolean): Promise<void> {
+    while (!ready()) {
+      if (this.lost) throw this.lost;
+      if (this.request.signal?.aborted) throw new PipeError('interrupted');
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (this.lost) throw this.lost;
+  }
+}

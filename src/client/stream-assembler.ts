@@ -1,0 +1,182 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { PipeError } from './errors.js';
+import type { Frame } from './frame.js';
+
+/**
+ * How long frames after a gap wait for the missing ones. Brokers may redeliver a session's queued
+ * frames interleaved with live ones (aedes does), so a gap is normal for a moment; one that lasts
+ * means the broker dropped data.
+ */
+export const GAP_TIMEOUT_MS = 15_000;
+
+interface Held {
+  frame: Frame;
+  ack: () => void;
+}
+
+interface StreamState {
+  /** Null until the receiver knows where its part of the stream starts. */
+  nextOffset: number | null;
+  nextSeq: number | null;
+  /** Null when this receiver joined the stream after its start: the whole-stream hash cannot be checked. */
+  hash: Hash | null;
+  /** Frames that arrived before their turn, by offset (unique per frame of a stream). */
+  held: Map<number, Held>;
+  gapSince: number | null;
+}
+
+export type Verdict = 'continue' | 'finished';
+
+export interface AssemblerEvents {
+  warn(message: string): void;
+  /**
+   * Where this receiver's part of a new stream starts: the offset an earlier consumer reached,
+   * 0 for a fresh stream, or null to start at the first frame that arrives (listening in).
+   */
+  startOf(streamIdHex: string): Promise<number | null>;
+  /** Bytes of a stream are written; called before the frame is acknowledged. */
+  written?(streamIdHex: string, consumedBytes: number): void;
+  ended?(streamIdHex: string): void;
+  /** A stream this receiver did not see from its start. */
+  joined(streamIdHex: string, offset: number): void;
+}
+
+function describeBytes(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${bytes} bytes` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * Puts the frames of the streams in one pipe in order and writes their bytes: each stream's
+ * frames must form a run of consecutive sequence numbers and offsets, and a stream seen from its
+ * start must match the SHA-256 of its end frame. Duplicates are acknowledged and skipped; a frame
+ * is acknowledged only once its bytes are written. The first stream written is the primary one: a
+ * plain receive ends with it.
+ */
+export class StreamAssembler {
+  private readonly streams = new Map<string, StreamState>();
+  private readonly finished = new Set<string>();
+  private primary: string | null = null;
+  private done = false;
+
+  constructor(
+    private readonly output: Writable,
+    private readonly follow: boolean,
+    private readonly events: AssemblerEvents,
+  ) {}
+
+  /** Takes one frame; resolves 'finished' when the primary stream has ended (without --follow). */
+  async accept(frame: Frame, ack: () => void): Promise<Verdict> {
+    const id = frame.streamId.toString('hex');
+    // After the primary stream, frames stay unacknowledged: they are the next receiver's.
+    if (this.done) return 'finished';
+    if (this.finished.has(id)) {
+      ack();
+      return 'continue';
+    }
+    let state = this.streams.get(id);
+    if (state === undefined) {
+      state = { nextOffset: null, nextSeq: null, hash: null, held: new Map(), gapSince: null };
+      this.streams.set(id, state);
+      state.held.set(frame.offset, { frame, ack });
+      const start = (await this.events.startOf(id)) ?? this.lowestHeld(state);
+      state.nextOffset = start;
+      if (start === 0) state.hash = createHash('sha256');
+      else this.events.joined(id, start);
+    } else if (state.nextOffset !== null && frame.offset < state.nextOffset) {
+      ack(); // a frame written already
+      return 'continue';
+    } else if (state.held.has(frame.offset)) {
+      ack(); // a second copy of a frame waiting its turn
+      return 'continue';
+    } else {
+      state.held.set(frame.offset, { frame, ack });
+    }
+    return this.writeReady(id, state);
+  }
+
+  /** Fails when a gap has lasted GAP_TIMEOUT_MS. Call now and then. */
+  checkGaps(now: number): void {
+    for (const state of this.streams.values()) {
+      if (state.gapSince !== null && now - state.gapSince > GAP_TIMEOUT_MS) {
+        throw new PipeError(
+          `frames are missing from a stream at byte ${state.nextOffset}: the broker dropped data; see the README on broker settings`,
+          'incomplete',
+        );
+      }
+    }
+  }
+
+  private lowestHeld(state: StreamState): number {
+    return Math.min(...state.held.keys());
+  }
+
+  private async writeReady(id: string, state: StreamState): Promise<Verdict> {
+    for (;;) {
+      // Copies of frames already written (held before the start was known).
+      for (const [offset, held] of state.held) {
+        if (offset < state.nextOffset!) {
+          state.held.delete(offset);
+          held.ack();
+        }
+      }
+      const next = state.held.get(state.nextOffset!);
+      if (next === undefined) {
+        state.gapSince = state.held.size > 0 ? (state.gapSince ?? Date.now()) : null;
+        return 'continue';
+      }
+      state.held.delete(state.nextOffset!);
+      state.gapSince = null;
+      const { frame, ack } = next;
+      if (state.nextSeq !== null && frame.seq !== state.nextSeq) {
+        throw new PipeError(`a stream's frame ${state.nextSeq} is missing at byte ${state.nextOffset}; the output is incomplete`, 'incomplete');
+      }
+      this.primary ??= id;
+      const isPrimary = id === this.primary && !this.follow;
+
+      if (frame.type === 'data') {
+        await this.write(frame.payload);
+        state.hash?.update(frame.payload);
+        state.nextSeq = frame.seq + 1;
+        state.nextOffset! += frame.payload.length;
+        this.events.written?.(id, state.nextOffset!);
+        ack();
+        continue;
+      }
+
+      this.finished.add(id);
+      this.streams.delete(id);
+      for (const other of state.held.values()) other.ack();
+      if (frame.type === 'abort') {
+        ack();
+        this.events.ended?.(id);
+        const reason = frame.payload.toString('utf8').slice(0, 200) || 'no reason given';
+        const message = `the sender stopped before the end of its stream (${reason}) after ${describeBytes(state.nextOffset!)}; the output is incomplete`;
+        if (isPrimary) throw new PipeError(message, 'incomplete');
+        this.events.warn(message);
+        return 'continue';
+      }
+      if (state.hash !== null && !state.hash.digest().equals(frame.payload)) {
+        throw new PipeError(`the stream failed its SHA-256 check (${describeBytes(state.nextOffset!)} received); the output is corrupt`, 'incomplete');
+      }
+      ack();
+      this.events.ended?.(id);
+      if (isPrimary) this.done = true;
+      return isPrimary ? 'finished' : 'continue';
+    }
+  }
+
+  private write(bytes: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.output.write(bytes, (error) => {
+        if (!error) return resolve();
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') {
+          reject(new PipeError('the reader closed the output; what it did not take stays in the pipe', 'output-closed'));
+        } else {
+          reject(new PipeError(`writing the output failed: ${error.message}`));
+        }
+      });
+    });
+  }
+}

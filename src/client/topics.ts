@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+
+/** Every topic skypipe uses starts here; the version lets a future wire format live beside this one. */
+export const DEFAULT_TOPIC_ROOT = 'skypipe/v1';
+
+/**
+ * Bytes kept as they are in a topic level. Everything else (including '/', '+', '#', '.', '%',
+ * spaces and non-ASCII) is percent-encoded, so any name maps to one valid level and two names
+ * never collide. '.' is encoded because some brokers (NATS) give it a meaning in topics.
+ */
+function isKeptByte(byte: number): boolean {
+  return (
+    (byte >= 0x30 && byte <= 0x39) || // 0-9
+    (byte >= 0x41 && byte <= 0x5a) || // A-Z
+    (byte >= 0x61 && byte <= 0x7a) || // a-z
+    byte === 0x2d || // -
+    byte === 0x5f // _
+  );
+}
+
+/**
+ * Encodes a pipe name as one topic level. The empty name (the default pipe) becomes a lone '%',
+ * which no other name produces because every other '%' is followed by two hex digits.
+ */
+export function encodePipeName(name: string): string {
+  if (name === '') return '%';
+  let level = '';
+  for (const byte of Buffer.from(name, 'utf8')) {
+    level += isKeptByte(byte) ? String.fromCharCode(byte) : '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return level;
+}
+
+/** The topics and the mailbox client id of one pipe. */
+export interface PipeTopics {
+  readonly name: string;
+  /** Frames of every stream sent into the pipe. */
+  readonly data: string;
+  /** Retained: who consumes the pipe now; empty when nobody does. */
+  readonly presence: string;
+  /** The client id of the pipe's durable mailbox session. */
+  readonly mailboxClientId: string;
+  /** Where the consumer reports how much of one stream it has written. */
+  progress(streamIdHex: string): string;
+  /** A client's private echo topic, used to know that retained messages have all arrived. */
+  echo(clientId: string): string;
+}
+
+/**
+ * MQTT 3.1.1 servers must accept client ids of 1 to 23 characters from [0-9a-zA-Z]; "skypipe" plus
+ * 16 hex digits of a hash of root and name fits any broker.
+ */
+function mailboxClientId(root: string, name: string): string {
+  const digest = createHash('sha256').update(root).update('\0').update(name, 'utf8').digest('hex');
+  return 'skypipe' + digest.slice(0, 16);
+}
+
+export function pipeTopics(name: string, root: string = DEFAULT_TOPIC_ROOT): PipeTopics {
+  const base = `${root}/${encodePipeName(name)}`;
+  return {
+    name,
+    data: `${base}/d`,
+    presence: `${base}/p`,
+    mailboxClientId: mailboxClientId(root, name),
+    progress: (streamIdHex: string) => `${base}/a/${streamIdHex}`,
+    echo: (clientId: string) => `${base}/e/${clientId}`,
+  };
+}
+
+/** How a pipe is named in messages to the user. */
+export function displayName(name: string): string {
+  return name === '' ? 'the default pipe' : `pipe '${name}'`;
+}

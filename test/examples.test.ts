@@ -1,0 +1,95 @@
+// Every example of the original skypipe's description, run as real processes on the local broker.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { Sky, sleep, until } from './harness.js';
+
+describe('the original examples', () => {
+  let sky: Sky;
+  before(() => {
+    sky = new Sky();
+  });
+  after(async () => {
+    await sky.close();
+  });
+
+  it('skypipe | gzip -9 -c > out.gz, then cat file | skypipe', async () => {
+    const file = join(sky.dir, 'file');
+    const data = randomBytes(300_000);
+    writeFileSync(file, data);
+    const receiver = sky.shell(`$SKYPIPE | gzip -9 -c > ${sky.dir}/out.gz`, { input: 'null' });
+    await sleep(300);
+    const sender = await sky.shell(`cat ${file} | $SKYPIPE`).result;
+    assert.equal(sender.code, 0, sender.stderr);
+    const received = await receiver.result;
+    assert.equal(received.code, 0, received.stderr);
+    assert.deepEqual(gunzipSync(readFileSync(join(sky.dir, 'out.gz'))), data);
+  });
+
+  it('files stay in the pipe and come out in order', async () => {
+    const a = randomBytes(2_500_000);
+    const b = Buffer.from('second file\n');
+    writeFileSync(join(sky.dir, 'file_a'), a);
+    writeFileSync(join(sky.dir, 'file_b'), b);
+    for (const name of ['file_a', 'file_b']) {
+      const sent = await sky.shell(`cat ${sky.dir}/${name} | $SKYPIPE files`).result;
+      assert.equal(sent.code, 0, sent.stderr);
+    }
+    for (const name of ['file_a', 'file_b']) {
+      const got = await sky.shell(`$SKYPIPE files > ${sky.dir}/new_${name}`, { input: 'null' }).result;
+      assert.equal(got.code, 0, got.stderr);
+    }
+    assert.deepEqual(readFileSync(join(sky.dir, 'new_file_a')), a);
+    assert.deepEqual(readFileSync(join(sky.dir, 'new_file_b')), b);
+  });
+
+  for (const order of ['waiter first', 'trigger first'] as const) {
+    it(`trigger: ${order}`, async () => {
+      const script = `echo "I'm going to wait until triggered"; $SKYPIPE trigger; echo "I was triggered!"`;
+      let waiter;
+      if (order === 'waiter first') {
+        waiter = sky.shell(script, { input: 'null' });
+        await sleep(500);
+        assert.equal(waiter.child.exitCode, null, 'the waiter must block until triggered');
+      }
+      const trigger = await sky.shell('echo | $SKYPIPE trigger').result;
+      assert.equal(trigger.code, 0, trigger.stderr);
+      waiter ??= sky.shell(script, { input: 'null' });
+      const waited = await waiter.result;
+      assert.equal(waited.code, 0, waited.stderr);
+      assert.equal(waited.stdout.toString(), "I'm going to wait until triggered\n\nI was triggered!\n");
+    });
+  }
+
+  it('tail -f on several hosts into one aggregate, with a listener listening in', async () => {
+    const logs = [0, 1, 2].map((host) => join(sky.dir, `somefile${host}`));
+    for (const log of logs) writeFileSync(log, '');
+    const aggregate = join(sky.dir, 'aggregate');
+    const receiver = sky.shell(`$SKYPIPE logs > ${aggregate}`, { input: 'null' });
+    await sleep(500);
+    const senders = logs.map((log) => sky.shell(`tail -f ${log} | $SKYPIPE logs`));
+    await sleep(1000);
+    const listener = sky.start(['logs'], { input: 'null' });
+    await sleep(1500);
+    const expected: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      logs.forEach((log, host) => {
+        const line = `host ${host} line ${round}`;
+        appendFileSync(log, line + '\n');
+        expected.push(line);
+      });
+      await sleep(20);
+    }
+    const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');
+    await until(() => lines(aggregate).length >= expected.length, 'every line in the aggregate');
+    assert.deepEqual(lines(aggregate).sort(), [...expected].sort());
+    await until(() => listener.output().toString().split('\n').length > expected.length, 'every line at the listener');
+    assert.deepEqual(listener.output().toString().split('\n').filter((line) => line !== '').sort(), [...expected].sort());
+    for (const running of [receiver, listener, ...senders]) running.child.kill('SIGTERM');
+    await sky.shell('pkill -f "tail -f ' + sky.dir + '" || true').result;
+    await Promise.all([receiver, listener, ...senders].map((running) => running.result));
+  });
+});

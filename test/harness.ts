@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The built command, as users run it. */
+export const SKYPIPE = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../dist/skypipe.mjs');
+
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Bytes for stdin; 'null' connects /dev/null; 'pipe' leaves it open for the caller. */
+  input?: Buffer | string | 'null' | 'pipe';
+  cwd?: string;
+}
+
+export interface Running {
+  child: ChildProcess;
+  result: Promise<Result>;
+  /** stdout so far. */
+  output(): Buffer;
+  stderrSoFar(): string;
+}
+
+/** A private world for a test: its own state directory (so its own local broker). */
+export class Sky {
+  readonly dir = mkdtempSync(join(tmpdir(), 'skypipe-test-'));
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(extra: NodeJS.ProcessEnv = {}) {
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: join(this.dir, 'state'), ...extra };
+    delete env.SKYPIPE_URL;
+    Object.assign(env, extra);
+    this.env = env;
+  }
+
+  start(args: string[], options: RunOptions = {}): Running {
+    return startProcess(process.execPath, [SKYPIPE, ...args], { ...options, env: { ...this.env, ...options.env } });
+  }
+
+  run(args: string[], options: RunOptions = {}): Promise<Result> {
+    return this.start(args, options).result;
+  }
+
+  /** Runs a shell line with `skypipe` on the PATH-free form: "$SKYPIPE" expands to the command. */
+  shell(line: string, options: RunOptions = {}): Running {
+    return startProcess('/bin/sh', ['-c', line], {
+      ...options,
+      env: { ...this.env, SKYPIPE: `${process.execPath} ${SKYPIPE}`, ...options.env },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.run(['broker', 'stop']);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function startProcess(command: string, args: string[], options: RunOptions): Running {
+  const input = options.input;
+  const child = spawn(command, args, {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: [input === 'null' || input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  const stdout: Buffer[] = [];
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  if (input !== undefined && input !== 'null' && input !== 'pipe') {
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(input);
+  }
+  const result = new Promise<Result>((resolveResult) => {
+    child.on('close', (code, signal) => resolveResult({ code, signal, stdout: Buffer.concat(stdout), stderr }));
+  });
+  return { child, result, output: () => Buffer.concat(stdout), stderrSoFar: () => stderr };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolveSleep) => setTimeout(resolveSleep, ms));
+
+/** Waits until `check` holds, polling; fails with `what` after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
