@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -27,6 +27,8 @@ export interface Running {
   output(): Buffer;
   stderrSoFar(): string;
 }
+
+export const CHUNKED_WRITER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'chunked-writer.js');
 
 /** A private world for a test: its own state directory (so its own local broker). */
 export class Sky {
@@ -91,5 +93,54 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (free when asked; a test binds it right after). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A broker run as `skypipe broker` in the foreground, that a test can kill and start again. */
+export class ForegroundBroker {
+  running: Running | null = null;
+
+  constructor(
+    private readonly sky: Sky,
+    readonly port: number,
+    readonly dataDir: string,
+  ) {}
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.running = this.sky.start(['broker', '--port', String(this.port), '--data-dir', this.dataDir]);
+    const running = this.running;
+    await until(() => running.stderrSoFar().includes('listening') || running.child.exitCode !== null, 'the broker to listen');
+    if (running.child.exitCode !== null) throw new Error(`broker failed: ${running.stderrSoFar()}`);
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<Result> {
+    const running = this.running!;
+    running.child.kill(signal);
+    this.running = null;
+    return running.result;
+  }
+
+  /** Resident memory of the broker process, in bytes (Linux). */
+  rss(): number {
+    const pid = this.running?.child.pid;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
   }
 }

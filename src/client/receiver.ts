@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import type { BrokerTarget } from './broker-target.js';
 import { connect, disconnect, publish, randomClientId, subscribe } from './connection.js';
 import { PipeError } from './errors.js';
-import { decodeFrame, FrameRejected } from './frame.js';
+import { decodeFrame, FrameRejected, type Frame } from './frame.js';
 import { encodePresence, ownPresence, PresenceWatch, type Presence } from './presence.js';
 import { encodeProgress, parseProgress } from './progress-report.js';
 import { readRetained } from './retained.js';
@@ -12,6 +12,8 @@ import { displayName, type PipeTopics } from './topics.js';
 
 /** How long a new consumer holds its first frames to see whether another receiver takes the mailbox back. */
 const CLAIM_SETTLE_MS = 200;
+/** How long a listener that joins mid-stream waits for earlier frames delivered out of order. */
+const LISTEN_IN_SETTLE_MS = 300;
 
 export interface ReceiveEvents {
   warn(message: string): void;
@@ -71,7 +73,7 @@ class Receiver {
     this.presence = ownPresence(this.id);
     this.assembler = new StreamAssembler(request.output, request.follow, {
       warn: events.warn,
-      startOf: (streamId) => (this.claimed ? this.cursorOf(streamId) : Promise.resolve(null)),
+      startOf: (streamId, first) => (this.claimed ? this.cursorOf(streamId) : this.firstLiveOffset(first)),
       joined: (_streamId, offset) =>
         events.warn(
           this.claimed
@@ -183,6 +185,25 @@ class Receiver {
     const offset = retained === null ? null : parseProgress(retained);
     if (offset === undefined) this.request.events.warn(`ignoring a foreign message on ${topics.progress(streamId)}`);
     return offset ?? 0;
+  }
+
+  /**
+   * Where a listener starts in a stream it joins: the lowest offset that arrives within a moment,
+   * because brokers may deliver frames slightly out of order.
+   */
+  private async firstLiveOffset(first: Frame): Promise<number> {
+    if (first.offset === 0) return 0;
+    await sleep(LISTEN_IN_SETTLE_MS);
+    let lowest = first.offset;
+    for (const { packet } of this.inbound) {
+      try {
+        const frame = decodeFrame(Buffer.from(packet.payload));
+        if (frame.streamId.equals(first.streamId)) lowest = Math.min(lowest, frame.offset);
+      } catch {
+        // not a frame: handled when its turn comes
+      }
+    }
+    return lowest;
   }
 
   /**

@@ -34,7 +34,7 @@ export interface AssemblerEvents {
    * Where this receiver's part of a new stream starts: the offset an earlier consumer reached,
    * 0 for a fresh stream, or null to start at the first frame that arrives (listening in).
    */
-  startOf(streamIdHex: string): Promise<number | null>;
+  startOf(streamIdHex: string, first: Frame): Promise<number | null>;
   /** Bytes of a stream are written; called before the frame is acknowledged. */
   written?(streamIdHex: string, consumedBytes: number): void;
   ended?(streamIdHex: string): void;
@@ -79,7 +79,7 @@ export class StreamAssembler {
       state = { nextOffset: null, nextSeq: null, hash: null, held: new Map(), gapSince: null };
       this.streams.set(id, state);
       state.held.set(frame.offset, { frame, ack });
-      const start = (await this.events.startOf(id)) ?? this.lowestHeld(state);
+      const start = (await this.events.startOf(id, frame)) ?? this.lowestHeld(state);
       state.nextOffset = start;
       if (start === 0) state.hash = createHash('sha256');
       else this.events.joined(id, start);

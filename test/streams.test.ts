@@ -1,0 +1,124 @@
+// Bulk streams, aggregation, listening in, and what stays in the pipe when a reader stops.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CHUNKED_WRITER, Sky, sleep, until } from './harness.js';
+
+describe('streams', () => {
+  let sky: Sky;
+  before(() => {
+    sky = new Sky();
+  });
+  after(async () => {
+    await sky.close();
+  });
+
+  it('carries a 256 MiB random binary stream byte for byte', async () => {
+    const file = join(sky.dir, 'big');
+    const hash = createHash('sha256');
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < 256; i++) {
+      const chunk = randomBytes(1024 * 1024);
+      hash.update(chunk);
+      chunks.push(chunk);
+    }
+    writeFileSync(file, Buffer.concat(chunks));
+    chunks.length = 0;
+    const receiver = sky.shell('$SKYPIPE recv big | sha256sum');
+    const sender = sky.start(['send', 'big'], { input: 'pipe' });
+    createReadStream(file).pipe(sender.child.stdin!);
+    const [sent, received] = await Promise.all([sender.result, receiver.result]);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(received.code, 0, received.stderr);
+    assert.equal(received.stdout.toString(), `${hash.digest('hex')}  -\n`);
+  });
+
+  it('aggregates 5 concurrent senders without tearing a line', async () => {
+    const linesPerSender = 4000;
+    const receiver = sky.start(['recv', '--follow', 'agg']);
+    await sleep(500);
+    const senders = [0, 1, 2, 3, 4].map((id) => {
+      // Lines of varied length, written in small pieces so that frames could cut them anywhere.
+      const text = Array.from({ length: linesPerSender }, (_, n) => `sender ${id} line ${n} ${'x'.repeat((n * 37) % 300)}\n`).join('');
+      const file = join(sky.dir, `lines${id}`);
+      writeFileSync(file, text);
+      return sky.shell(`${process.execPath} ${CHUNKED_WRITER} ${file} | $SKYPIPE send agg`);
+    });
+    for (const sender of senders) {
+      const result = await sender.result;
+      assert.equal(result.code, 0, result.stderr);
+    }
+    const total = 5 * linesPerSender;
+    await until(() => receiver.output().toString().split('\n').length > total, 'all lines');
+    receiver.child.kill('SIGINT');
+    const received = await receiver.result;
+    assert.equal(received.code, 130, received.stderr);
+    const lines = received.stdout.toString().split('\n');
+    assert.equal(lines.pop(), '');
+    assert.equal(lines.length, total);
+    const next = [0, 0, 0, 0, 0];
+    for (const line of lines) {
+      const match = /^sender (\d) line (\d+) (x*)$/.exec(line);
+      assert.ok(match, `torn line: ${line.slice(0, 80)}`);
+      const id = Number(match[1]);
+      const n = Number(match[2]);
+      assert.equal(n, next[id], `sender ${id}'s lines out of order`);
+      assert.equal(match[3]!.length, (n * 37) % 300);
+      next[id]! += 1;
+    }
+  });
+
+  it('lets a second receiver listen in while the first consumes', async () => {
+    const consumer = sky.start(['recv', 'shared']);
+    await sleep(700);
+    const listener = sky.start(['recv', 'shared']);
+    await sleep(700);
+    const data = randomBytes(3_000_000);
+    const sent = await sky.run(['send', 'shared'], { input: data });
+    assert.equal(sent.code, 0, sent.stderr);
+    const [consumed, copied] = await Promise.all([consumer.result, listener.result]);
+    assert.equal(consumed.code, 0, consumed.stderr);
+    assert.equal(copied.code, 0, copied.stderr);
+    assert.ok(consumed.stdout.equals(data), `the consumer got the stream (${consumed.stdout.length} bytes)`);
+    assert.ok(copied.stdout.equals(data), `the listener got a copy (${copied.stdout.length} bytes): ${copied.stderr}`);
+    // The listener took nothing away: nothing is left in the pipe.
+    await sky.run(['send', 'shared'], { input: 'after\n' });
+    const next = await sky.run(['recv', 'shared']);
+    assert.equal(next.stdout.toString(), 'after\n');
+  });
+
+  it('leaves the rest in the pipe when the reader stops early (skypipe x | head -c 10)', async () => {
+    const data = randomBytes(200_000);
+    const sent = await sky.run(['send', 'headed'], { input: data });
+    assert.equal(sent.code, 0, sent.stderr);
+    const head = await sky.shell('$SKYPIPE recv headed | head -c 10').result;
+    assert.ok(head.stdout.subarray(0, 10).equals(data.subarray(0, 10)));
+    // The one frame that was being written when head left stays in the pipe whole.
+    const rest = await sky.run(['recv', 'headed']);
+    assert.equal(rest.code, 0, rest.stderr);
+    assert.ok(rest.stdout.equals(data), 'the frame head did not finish comes again whole');
+  });
+
+  it('gives the next receiver exactly what a killed receiver did not write', async () => {
+    const first = randomBytes(3 * 1024 * 1024 + 123);
+    const second = randomBytes(2 * 1024 * 1024 + 7);
+    const out1 = join(sky.dir, 'out1');
+    const out2 = join(sky.dir, 'out2');
+    const sender = sky.start(['send', 'killed'], { input: 'pipe' });
+    sender.child.stdin!.write(first);
+    const receiver = sky.shell(`exec $SKYPIPE recv killed > ${out1}`);
+    await until(() => statSync(out1, { throwIfNoEntry: false })?.size === first.length, 'the first part at the receiver');
+    await sleep(200);
+    receiver.child.kill('SIGKILL');
+    await receiver.result;
+    sender.child.stdin!.end(second);
+    const sent = await sender.result;
+    assert.equal(sent.code, 0, sent.stderr);
+    const next = await sky.shell(`$SKYPIPE recv killed > ${out2}`).result;
+    assert.equal(next.code, 0, next.stderr);
+    assert.match(next.stderr, new RegExp(`continuing a stream at byte ${first.length}, where an earlier receiver of pipe 'killed' stopped`));
+    assert.ok(Buffer.concat([readFileSync(out1), readFileSync(out2)]).equals(Buffer.concat([first, second])));
+  });
+});
