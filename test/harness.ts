@@ -28,6 +28,7 @@ export interface Running {
   stderrSoFar(): string;
 }
 
+export const SLOW_READER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'slow-reader.js');
 export const CHUNKED_WRITER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'chunked-writer.js');
 
 /** A private world for a test: its own state directory (so its own local broker). */
