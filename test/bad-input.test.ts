@@ -1,0 +1,106 @@
+// Bad input of every kind gets a one-line reason and the documented exit code, never a stack trace.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import mqtt from 'mqtt';
+import { encodeFrame, FRAME_VERSION } from '../src/client/frame.js';
+import { pipeTopics } from '../src/client/topics.js';
+import { ForegroundBroker, Sky, freePort, sleep, type Result } from './harness.js';
+
+function assertOneLine(result: Result, code: number, pattern: RegExp): void {
+  assert.equal(result.code, code, result.stderr);
+  assert.match(result.stderr, pattern);
+  assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+}
+
+describe('bad input', () => {
+  let sky: Sky;
+  let broker: ForegroundBroker;
+  before(async () => {
+    sky = new Sky();
+    broker = new ForegroundBroker(sky, await freePort(), join(sky.dir, 'broker-data'));
+    await broker.start();
+  });
+  after(async () => {
+    if (broker.running) await broker.kill('SIGTERM');
+    await sky.close();
+  });
+
+  it('reports a broker that refuses connections', async () => {
+    const port = await freePort();
+    const result = await sky.run(['send', 'x', '--url', `mqtt://127.0.0.1:${port}`], { input: 'data' });
+    assertOneLine(result, 1, new RegExp(`^skypipe: cannot reach broker mqtt://127\\.0\\.0\\.1:${port} \\(from --url\\): connection refused; is the broker running and the port right\\?\\n$`));
+  });
+
+  it('gives up on a broker that never answers within 10 s', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const started = Date.now();
+    const result = await sky.run(['recv', 'x'], { env: { SKYPIPE_URL: `mqtt://127.0.0.1:${port}` } });
+    const elapsed = Date.now() - started;
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+    assertOneLine(result, 1, /^skypipe: cannot reach broker mqtt:\/\/127\.0\.0\.1:\d+ \(from SKYPIPE_URL\): no route or no answer; check the address and the network\n$/);
+    assert.ok(elapsed < 12_000, `gave up after ${elapsed} ms`);
+  });
+
+  for (const [url, pattern] of [
+    ['nonsense', /^skypipe: --url: 'nonsense' is not a URL; use mqtt:\/\/HOST:PORT \(or mqtts:\/\/, ws:\/\/, wss:\/\/\)\n$/],
+    ['http://example.net', /^skypipe: --url: scheme 'http:' is not supported; use mqtt:\/\/, mqtts:\/\/, ws:\/\/ or wss:\/\/\n$/],
+    ['mqtt://:1883', /^skypipe: --url: 'mqtt:\/\/:1883' is not a URL/],
+  ] as const) {
+    it(`refuses the malformed URL ${url}`, async () => {
+      assertOneLine(await sky.run(['send', 'x', '--url', url], { input: 'data' }), 2, pattern);
+    });
+  }
+
+  it('refuses unknown options and bad sizes as usage errors', async () => {
+    assertOneLine(await sky.run(['recv', 'x', '--bogus']), 2, /^skypipe: Unknown argument: bogus; see skypipe --help\n$/);
+    assertOneLine(await sky.run(['send', 'x', '--capacity', 'lots'], { input: 'x' }), 2, /^skypipe: --capacity: 'lots' is not a size/);
+    assertOneLine(await sky.run(['broker', '--port', 'http']), 2, /^skypipe: --port: 'http' is not a port number\n$/);
+  });
+
+  it('skips foreign messages on the data topic with a warning and keeps the stream intact', async () => {
+    const topics = pipeTopics('garbage');
+    const receiver = sky.start(['recv', 'garbage', '--url', broker.url]);
+    await sleep(700);
+    const foreign = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    const streamId = randomBytes(16);
+    const future = encodeFrame({ type: 'data', streamId, seq: 0, offset: 0, payload: Buffer.from('from the future') });
+    future[2] = FRAME_VERSION + 1;
+    await foreign.publishAsync(topics.data, randomBytes(100), { qos: 1 });
+    await foreign.publishAsync(topics.data, Buffer.from('SP'), { qos: 1 });
+    await foreign.publishAsync(topics.data, future, { qos: 1 });
+    await foreign.endAsync();
+    const data = randomBytes(1_500_000);
+    const sent = await sky.run(['send', 'garbage', '--url', broker.url], { input: data });
+    assert.equal(sent.code, 0, sent.stderr);
+    const received = await receiver.result;
+    assert.equal(received.code, 0, received.stderr);
+    assert.ok(received.stdout.equals(data), 'the stream came through intact');
+    const warnings = received.stderr.trim().split('\n');
+    assert.deepEqual(warnings, [
+      `skypipe: skipping a message on ${topics.data}: message is not a skypipe frame`,
+      `skypipe: skipping a message on ${topics.data}: 2-byte message is shorter than a frame header`,
+      `skypipe: skipping a message on ${topics.data}: frame format version 2 is not 1: upgrade skypipe on both ends`,
+    ]);
+  });
+
+  it('treats a foreign presence record as nobody present, with a warning', async () => {
+    const topics = pipeTopics('odd-presence');
+    const foreign = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    await foreign.publishAsync(topics.presence, Buffer.from('{not json'), { qos: 1, retain: true });
+    await foreign.endAsync();
+    const sent = await sky.run(['send', 'odd-presence', '--url', broker.url], { input: 'still works\n' });
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(sent.stderr, 'skypipe: ignoring a foreign message on the presence topic\n');
+    const received = await sky.run(['recv', 'odd-presence', '--url', broker.url]);
+    assert.equal(received.code, 0, received.stderr);
+    assert.equal(received.stdout.toString(), 'still works\n');
+  });
+});

@@ -1,0 +1,109 @@
+// The command line: the local broker's life, mode by standard input, names, racing receivers.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { Sky, sleep } from './harness.js';
+
+/** Local broker processes of one sky (by its state directory in their environment). */
+function localBrokers(sky: Sky): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.includes('broker --local-sky'))
+    .map((line) => Number(line.trim().split(' ')[0]))
+    .filter((pid) => {
+      try {
+        return execFileSync('cat', [`/proc/${pid}/environ`], { encoding: 'latin1' }).includes(`XDG_STATE_HOME=${sky.env.XDG_STATE_HOME}\0`);
+      } catch {
+        return false;
+      }
+    });
+}
+
+describe('the command line', () => {
+  let sky: Sky;
+  before(() => {
+    sky = new Sky();
+  });
+  after(async () => {
+    await sky.close();
+  });
+
+  it('starts one local broker when the first commands run at the same instant', async () => {
+    const sends = [0, 1, 2, 3].map((n) => sky.run(['send', `first${n}`], { input: `${n}\n` }));
+    for (const sent of await Promise.all(sends)) assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(localBrokers(sky).length, 1);
+    for (const n of [0, 1, 2, 3]) assert.equal((await sky.run(['recv', `first${n}`])).stdout.toString(), `${n}\n`);
+  });
+
+  it('shows, stops and restarts the local broker, keeping what waits in pipes', async () => {
+    const status = await sky.run(['broker', 'status']);
+    assert.equal(status.code, 0);
+    assert.match(status.stdout.toString(), /^local broker: running, pid \d+, at mqtt:\/\/127\.0\.0\.1:\d+\ndata: .*local-broker-data\nlog: .*local-broker\.log\ncommands use the local broker/);
+    await sky.run(['send', 'kept'], { input: 'waiting\n' });
+    const stopped = await sky.run(['broker', 'stop']);
+    assert.match(stopped.stdout.toString(), /^stopped the local broker \(pid \d+\)\n$/);
+    assert.equal(localBrokers(sky).length, 0);
+    assert.match((await sky.run(['broker', 'status'])).stdout.toString(), /^local broker: not running; the next skypipe command starts it\n/);
+    const received = await sky.run(['recv', 'kept']);
+    assert.equal(received.stdout.toString(), 'waiting\n');
+    assert.equal(localBrokers(sky).length, 1);
+  });
+
+  it('receives, not sends, when standard input is /dev/null', async () => {
+    const receiver = sky.start(['quiet-pipe'], { input: 'null' });
+    await sleep(1500);
+    assert.equal(receiver.child.exitCode, null, 'still waiting for a sender');
+    await sky.run(['send', 'quiet-pipe'], { input: 'hi\n' });
+    const received = await receiver.result;
+    assert.equal(received.code, 0, received.stderr);
+    assert.equal(received.stdout.toString(), 'hi\n');
+  });
+
+  it('sends an empty stream when told to send from /dev/null', async () => {
+    const sent = await sky.run(['send', 'empty'], { input: 'null' });
+    assert.equal(sent.code, 0, sent.stderr);
+    const received = await sky.run(['recv', 'empty']);
+    assert.equal(received.code, 0, received.stderr);
+    assert.equal(received.stdout.length, 0);
+  });
+
+  it('keeps every name apart: empty, slashes, wildcards, unicode, 1,000 bytes', async () => {
+    const names = ['a/b', 'a%2Fb', '+', '#', 'spaces in name', 'ünï cøde ☁', 'x'.repeat(1000)];
+    for (const name of names) assert.equal((await sky.run(['send', name], { input: `for ${name}\n` })).code, 0);
+    for (const name of [...names].reverse()) {
+      const received = await sky.run(['recv', name]);
+      assert.equal(received.code, 0, received.stderr);
+      assert.equal(received.stdout.toString(), `for ${name}\n`);
+    }
+    const sent = await sky.shell('echo default | $SKYPIPE').result;
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal((await sky.run(['recv'])).stdout.toString(), 'default\n');
+  });
+
+  it('gives buffered data to exactly one of two receivers started together', async () => {
+    const data = randomBytes(4 * 1024 * 1024);
+    assert.equal((await sky.run(['send', 'race'], { input: data })).code, 0);
+    const receivers = [sky.start(['recv', 'race']), sky.start(['recv', 'race'])];
+    const winner = await Promise.race(receivers.map((receiver, index) => receiver.result.then(() => index)));
+    const loser = receivers[1 - winner]!;
+    await sleep(500);
+    assert.equal(loser.child.exitCode, null, 'the other receiver listens in, waiting');
+    loser.child.kill('SIGINT');
+    const [won, lost] = [await receivers[winner]!.result, await loser.result];
+    assert.equal(won.code, 0, won.stderr);
+    assert.ok(won.stdout.equals(data), `the consumer wrote the whole stream (${won.stdout.length} bytes)`);
+    assert.equal(lost.code, 130);
+    assert.equal(lost.stdout.length, 0);
+  });
+
+  it('prints its version and help', async () => {
+    const version = await sky.run(['--version']);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout.toString(), /^\d+\.\d+\.\d+\n$/);
+    const help = await sky.run(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout.toString(), /Exit codes: 0 done; 1 error; 2 usage; 3 a stream arrived incomplete/);
+  });
+});
