@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { ForegroundBroker, Sky, freePort } from '../test/harness.js';
+import { ForegroundBroker, Sky } from '../test/harness.js';
 
 const MIB = 1024 * 1024;
 const totalMiB = Number(process.env.BENCH_MIB ?? 256);
@@ -67,7 +67,7 @@ async function startupSeconds(sky: Sky): Promise<number> {
 
 const sky = new Sky();
 const dataDir = mkdtempSync(join(tmpdir(), 'skypipe-bench-'));
-const broker = new ForegroundBroker(sky, await freePort(), dataDir);
+const broker = new ForegroundBroker(sky, dataDir);
 await broker.start();
 try {
   console.log(`${totalMiB} MiB through the skypipe broker (aedes, durable storage), 2 cores:`);

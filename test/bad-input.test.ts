@@ -2,12 +2,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { encodeFrame, FRAME_VERSION } from '../src/client/frame.js';
 import { pipeTopics } from '../src/client/topics.js';
-import { ForegroundBroker, Sky, freePort, sleep, type Result } from './harness.js';
+import { freePort, skyWithBroker, sleep, type Result } from './harness.js';
 
 function assertOneLine(result: Result, code: number, pattern: RegExp): void {
   assert.equal(result.code, code, result.stderr);
@@ -17,17 +16,7 @@ function assertOneLine(result: Result, code: number, pattern: RegExp): void {
 }
 
 describe('bad input', () => {
-  let sky: Sky;
-  let broker: ForegroundBroker;
-  before(async () => {
-    sky = new Sky();
-    broker = new ForegroundBroker(sky, await freePort(), join(sky.dir, 'broker-data'));
-    await broker.start();
-  });
-  after(async () => {
-    if (broker.running) await broker.kill('SIGTERM');
-    await sky.close();
-  });
+  const { sky, broker } = skyWithBroker();
 
   it('reports a broker that refuses connections', async () => {
     const port = await freePort();

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
-import { Sky, sleep } from './harness.js';
+import { describe, it } from 'node:test';
+import { Sky, skyForSuite, sleep, until } from './harness.js';
 
 /** Local broker processes of one sky (by its state directory in their environment). */
 function localBrokers(sky: Sky): number[] {
@@ -22,13 +22,7 @@ function localBrokers(sky: Sky): number[] {
 }
 
 describe('the command line', () => {
-  let sky: Sky;
-  before(() => {
-    sky = new Sky();
-  });
-  after(async () => {
-    await sky.close();
-  });
+  const sky = skyForSuite();
 
   it('starts one local broker when the first commands run at the same instant', async () => {
     const sends = [0, 1, 2, 3].map((n) => sky.run(['send', `first${n}`], { input: `${n}\n` }));
@@ -105,5 +99,36 @@ describe('the command line', () => {
     const help = await sky.run(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout.toString(), /Exit codes: 0 done; 1 error; 2 usage; 3 a stream arrived incomplete/);
+  });
+
+  it('marks a stream incomplete when its sender is interrupted', async () => {
+    const receiver = sky.start(['recv', 'cut']);
+    await sleep(700);
+    const sender = sky.start(['send', 'cut'], { input: 'pipe' });
+    sender.child.stdin!.write('partial line\n');
+    await until(() => receiver.output().length > 0, 'the first line at the receiver');
+    sender.child.kill('SIGINT');
+    const [sent, received] = [await sender.result, await receiver.result];
+    assert.equal(sent.code, 130);
+    assert.equal(sent.stderr, '');
+    assert.equal(received.code, 3);
+    assert.equal(received.stdout.toString(), 'partial line\n');
+    assert.equal(received.stderr, 'skypipe: the sender stopped before the end of its stream (interrupted) after 13 bytes; the output is incomplete\n');
+  });
+
+  it('shows progress and waiting on a terminal, and nothing with -q', async () => {
+    // script(1) gives the command a terminal for stderr; stdin stays a pipe for the sender.
+    const receiver = sky.shell(`script -qfec "$SKYPIPE recv shown" /dev/null`, { input: 'pipe' });
+    await until(() => receiver.output().toString().includes("skypipe: waiting on pipe 'shown'"), 'the waiting line');
+    const slow = `${process.execPath} -e "let n=0;const t=setInterval(()=>{process.stdout.write(Buffer.alloc(65536,97));if(++n===30)clearInterval(t)},50)"`;
+    const sender = await sky.shell(`script -qfec '${slow} | $SKYPIPE send shown' /dev/null`, { input: 'pipe' }).result;
+    assert.equal(sender.code, 0);
+    assert.match(sender.stdout.toString(), /skypipe: sent [\d.]+ (KiB|MiB) at [\d.]+ (KiB|MiB)\/s/);
+    await receiver.result;
+    const quiet = await sky.shell(`script -qfec '${slow} | $SKYPIPE send -q shown' /dev/null`, { input: 'pipe' }).result;
+    assert.equal(quiet.code, 0);
+    assert.doesNotMatch(quiet.stdout.toString(), /skypipe:/);
+    const drained = await sky.run(['recv', 'shown']);
+    assert.equal(drained.stdout.length, 30 * 65536);
   });
 });

@@ -1,22 +1,13 @@
 // What the pipe keeps: across a broker killed with SIGKILL, and within its capacity.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { ForegroundBroker, SLOW_READER, Sky, freePort, sleep } from './harness.js';
+import { describe, it } from 'node:test';
+import mqtt from 'mqtt';
+import { pipeTopics } from '../src/client/topics.js';
+import { SLOW_READER, skyWithBroker, sleep } from './harness.js';
 
 describe('durability and flow control', () => {
-  let sky: Sky;
-  let broker: ForegroundBroker;
-  before(async () => {
-    sky = new Sky();
-    broker = new ForegroundBroker(sky, await freePort(), join(sky.dir, 'broker-data'));
-    await broker.start();
-  });
-  after(async () => {
-    if (broker.running) await broker.kill('SIGTERM');
-    await sky.close();
-  });
+  const { sky, broker } = skyWithBroker();
 
   it('keeps buffered streams through a broker killed with SIGKILL and restarted', async () => {
     const first = randomBytes(5 * 1024 * 1024 + 11);
@@ -74,5 +65,20 @@ describe('durability and flow control', () => {
     // 370 MiB when the capacity lets the whole stream pile up in the broker.
     const growth = peak - baseline;
     assert.ok(growth < 200 * 1024 * 1024, `broker grew by ${(growth / 1048576).toFixed(0)} MiB`);
+  });
+
+  it('warns when the broker lost the session that held a pipe', async () => {
+    assert.equal((await sky.run(['send', 'lost', '--url', broker.url], { input: 'gone\n' })).code, 0);
+    // A foreign client with the mailbox's client id and a clean session wipes the session.
+    const foreign = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: pipeTopics('lost').mailboxClientId, clean: true });
+    await foreign.endAsync();
+    const sent = await sky.run(['send', 'lost', '--url', broker.url], { input: 'after\n' });
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(
+      sent.stderr,
+      "skypipe: the broker had lost the session that holds pipe 'lost' (restarted without durable storage, or the session expired); if anything waited in the pipe, it is gone\n",
+    );
+    const received = await sky.run(['recv', 'lost', '--url', broker.url]);
+    assert.equal(received.stdout.toString(), 'after\n');
   });
 });

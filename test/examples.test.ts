@@ -3,18 +3,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { Sky, sleep, until } from './harness.js';
+import { skyForSuite, sleep, until } from './harness.js';
 
 describe('the original examples', () => {
-  let sky: Sky;
-  before(() => {
-    sky = new Sky();
-  });
-  after(async () => {
-    await sky.close();
-  });
+  const sky = skyForSuite();
 
   it('skypipe | gzip -9 -c > out.gz, then cat file | skypipe', async () => {
     const file = join(sky.dir, 'file');

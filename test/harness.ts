@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 
 /** The built command, as users run it. */
 export const SKYPIPE = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../dist/skypipe.mjs');
@@ -113,11 +114,12 @@ export async function freePort(): Promise<number> {
 /** A broker run as `skypipe broker` in the foreground, that a test can kill and start again. */
 export class ForegroundBroker {
   running: Running | null = null;
+  /** Chosen at the first start, kept for restarts. */
+  port = 0;
 
   constructor(
     private readonly sky: Sky,
-    readonly port: number,
-    readonly dataDir: string,
+    readonly dataDir: string = join(sky.dir, 'broker-data'),
   ) {}
 
   get url(): string {
@@ -125,6 +127,7 @@ export class ForegroundBroker {
   }
 
   async start(): Promise<void> {
+    if (this.port === 0) this.port = await freePort();
     this.running = this.sky.start(['broker', '--port', String(this.port), '--data-dir', this.dataDir]);
     const running = this.running;
     await until(() => running.stderrSoFar().includes('listening') || running.child.exitCode !== null, 'the broker to listen');
@@ -144,4 +147,23 @@ export class ForegroundBroker {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
   }
+}
+
+/** For a describe block: a private sky for its tests, closed after them. */
+export function skyForSuite(): Sky {
+  const sky = new Sky();
+  after(() => sky.close());
+  return sky;
+}
+
+/** For a describe block: a private sky and a foreground broker, started before its tests. */
+export function skyWithBroker(): { sky: Sky; broker: ForegroundBroker } {
+  const sky = new Sky();
+  const broker = new ForegroundBroker(sky);
+  before(() => broker.start());
+  after(async () => {
+    if (broker.running) await broker.kill('SIGTERM');
+    await sky.close();
+  });
+  return { sky, broker };
 }

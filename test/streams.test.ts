@@ -3,17 +3,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { CHUNKED_WRITER, Sky, sleep, until } from './harness.js';
+import { describe, it } from 'node:test';
+import { CHUNKED_WRITER, skyForSuite, sleep, until } from './harness.js';
 
 describe('streams', () => {
-  let sky: Sky;
-  before(() => {
-    sky = new Sky();
-  });
-  after(async () => {
-    await sky.close();
-  });
+  const sky = skyForSuite();
 
   it('carries a 256 MiB random binary stream byte for byte', async () => {
     const file = join(sky.dir, 'big');

@@ -1,14 +1,16 @@
+import type { MqttClient } from 'mqtt';
 import type { BrokerTarget } from './broker-target.js';
-import { connect, disconnect, subscribe } from './connection.js';
-import type { PipeTopics } from './topics.js';
+import { connect, disconnect, publish, subscribe } from './connection.js';
+import { readRetained } from './retained.js';
+import { displayName, type PipeTopics } from './topics.js';
 
 /**
  * Makes sure the pipe's durable mailbox session exists, so that frames published while no receiver
  * is attached are queued by the broker instead of dropped. Only called when no receiver is present:
  * connecting with the mailbox's client id takes the session over from whoever holds it.
- * Returns whether the session already existed.
+ * `own` is the caller's own connection, used to read and write the mailbox marker.
  */
-export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics): Promise<boolean> {
+export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, own: MqttClient, warn: (message: string) => void): Promise<void> {
   const { client, sessionPresent } = await connect(target, {
     clientId: topics.mailboxClientId,
     clean: false,
@@ -24,5 +26,21 @@ export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics): P
   } finally {
     await disconnect(client);
   }
-  return sessionPresent;
+  if (!sessionPresent) await markNewMailbox(own, topics, warn);
+}
+
+/**
+ * Called when the broker said the mailbox session did not exist. The retained marker says whether
+ * it existed before: then the broker lost it, and whatever waited in the pipe with it.
+ */
+export async function markNewMailbox(own: MqttClient, topics: PipeTopics, warn: (message: string) => void): Promise<void> {
+  const marker = await readRetained(own, topics.mailboxMarker, topics.echo(own.options.clientId!));
+  if (marker !== null && marker.length > 0) {
+    warn(
+      `the broker had lost the session that holds ${displayName(topics.name)} (restarted without durable storage, or the session expired); ` +
+        'if anything waited in the pipe, it is gone',
+    );
+    return;
+  }
+  await publish(own, topics.mailboxMarker, Buffer.from('1'), { qos: 1, retain: true });
 }

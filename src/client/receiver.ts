@@ -4,6 +4,7 @@ import type { BrokerTarget } from './broker-target.js';
 import { connect, disconnect, publish, randomClientId, subscribe } from './connection.js';
 import { PipeError } from './errors.js';
 import { decodeFrame, FrameRejected, type Frame } from './frame.js';
+import { markNewMailbox } from './mailbox.js';
 import { encodePresence, ownPresence, PresenceWatch, type Presence } from './presence.js';
 import { encodeProgress, parseProgress } from './progress-report.js';
 import { readRetained } from './retained.js';
@@ -148,7 +149,7 @@ class Receiver {
   private async openMailbox(): Promise<MailboxLink> {
     const { target, topics } = this.request;
     const link: MailboxLink = { client: null };
-    const { client } = await connect(target, {
+    const { client, sessionPresent } = await connect(target, {
       clientId: topics.mailboxClientId,
       clean: false,
       will: { topic: topics.presence, payload: Buffer.alloc(0), retain: true, qos: 1 },
@@ -159,6 +160,7 @@ class Receiver {
     client.on('close', () => this.onMailboxClosed(link));
     await publish(client, topics.presence, encodePresence(this.presence), { qos: 1, retain: true });
     await subscribe(client, [topics.data], 1);
+    if (!sessionPresent) await markNewMailbox(this.probe, topics, this.request.events.warn);
     return link;
   }
 

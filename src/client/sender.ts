@@ -108,7 +108,7 @@ class StreamPublisher {
     const { target, topics, events } = this.request;
     await subscribe(this.client, [this.progressTopic], 0);
     const presence = await PresenceWatch.start(this.client, topics, events.warn);
-    if (presence.current === null) await ensureMailbox(target, topics);
+    if (presence.current === null) await ensureMailbox(target, topics, this.client, events.warn);
   }
 
   async sendInput(): Promise<void> {

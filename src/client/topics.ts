@@ -40,6 +40,8 @@ export interface PipeTopics {
   readonly presence: string;
   /** The client id of the pipe's durable mailbox session. */
   readonly mailboxClientId: string;
+  /** Retained once the mailbox session was created: tells a lost session from a new one. */
+  readonly mailboxMarker: string;
   /** Where the consumer reports how much of one stream it has written. */
   progress(streamIdHex: string): string;
   /** A client's private echo topic, used to know that retained messages have all arrived. */
@@ -62,6 +64,7 @@ export function pipeTopics(name: string, root: string = DEFAULT_TOPIC_ROOT): Pip
     data: `${base}/d`,
     presence: `${base}/p`,
     mailboxClientId: mailboxClientId(root, name),
+    mailboxMarker: `${base}/m`,
     progress: (streamIdHex: string) => `${base}/a/${streamIdHex}`,
     echo: (clientId: string) => `${base}/e/${clientId}`,
   };
