@@ -58,6 +58,29 @@ async function skypipe(sky: Sky, url: string, name: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/** Milliseconds from a line written into a sender to the line out of a live receiver: median and worst of 50. */
+async function lineLatency(sky: Sky, url: string): Promise<{ median: number; worst: number }> {
+  const receiver = sky.start(['recv', '--follow', 'latency', '--url', url]);
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  const sender = sky.start(['send', 'latency', '--url', url], { input: 'pipe' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const samples: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const arrived = new Promise<void>((resolve) => receiver.child.stdout!.once('data', () => resolve()));
+    const started = performance.now();
+    sender.child.stdin!.write(`line ${i}\n`);
+    await arrived;
+    samples.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  sender.child.stdin!.end();
+  await sender.result;
+  receiver.child.kill('SIGINT');
+  await receiver.result;
+  samples.sort((a, b) => a - b);
+  return { median: samples[25]!, worst: samples[49]! };
+}
+
 async function startupSeconds(sky: Sky): Promise<number> {
   const runs = 10;
   const started = performance.now();
@@ -75,6 +98,8 @@ try {
   console.log(`bare MQTT.js, 1 MiB QoS 1, persistent subscriber ${rate(await bareMqtt(broker.url, MIB, true))}`);
   console.log(`bare MQTT.js, 16 KiB QoS 1, persistent subscriber${rate(await bareMqtt(broker.url, 16 * 1024, true))}`);
   console.log(`skypipe send | skypipe recv                      ${rate(await skypipe(sky, broker.url, 'bench'))}`);
+  const latency = await lineLatency(sky, broker.url);
+  console.log(`a line from sender to live receiver, median/worst   ${latency.median.toFixed(1)} / ${latency.worst.toFixed(1)} ms`);
   console.log(`broker resident memory after the runs            ${(broker.rss() / MIB).toFixed(0).padStart(8)} MiB`);
   console.log(`skypipe --version start-up                       ${((await startupSeconds(sky)) * 1000).toFixed(0).padStart(8)} ms`);
 } finally {

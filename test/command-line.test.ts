@@ -92,6 +92,19 @@ describe('the command line', () => {
     assert.equal(lost.stdout.length, 0);
   });
 
+  it('delivers exactly once when a sender and a receiver start at the same instant', async () => {
+    for (let round = 0; round < 5; round++) {
+      const data = randomBytes(2 * 1024 * 1024 + round);
+      const receiver = sky.start(['recv', `together${round}`]);
+      const sender = sky.start(['send', `together${round}`], { input: data });
+      const [sent, received] = [await sender.result, await receiver.result];
+      assert.equal(sent.code, 0, sent.stderr);
+      assert.equal(received.code, 0, received.stderr);
+      assert.equal(received.stderr, '');
+      assert.ok(received.stdout.equals(data), `round ${round}: ${received.stdout.length} of ${data.length} bytes`);
+    }
+  });
+
   it('prints its version and help', async () => {
     const version = await sky.run(['--version']);
     assert.equal(version.code, 0);
