@@ -30,6 +30,7 @@ export interface Running {
 }
 
 export const SLOW_READER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'slow-reader.js');
+export const LINE_WRITER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'line-writer.js');
 export const CHUNKED_WRITER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'chunked-writer.js');
 
 /** A private world for a test: its own state directory (so its own local broker). */
@@ -37,10 +38,18 @@ export class Sky {
   readonly dir = mkdtempSync(join(tmpdir(), 'skypipe-test-'));
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(extra: NodeJS.ProcessEnv = {}) {
-    const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: join(this.dir, 'state'), ...extra };
+  /**
+   * With `url`, every command uses that broker, under a topic prefix of this sky's own so that runs
+   * sharing a broker never meet; without, the sky's own local broker.
+   */
+  constructor(url?: string) {
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: join(this.dir, 'state') };
     delete env.SKYPIPE_URL;
-    Object.assign(env, extra);
+    delete env.SKYPIPE_TOPIC_PREFIX;
+    if (url !== undefined) {
+      env.SKYPIPE_URL = url;
+      env.SKYPIPE_TOPIC_PREFIX = `test/${this.dir.split('-').pop()}`;
+    }
     this.env = env;
   }
 
@@ -150,8 +159,8 @@ export class ForegroundBroker {
 }
 
 /** For a describe block: a private sky for its tests, closed after them. */
-export function skyForSuite(): Sky {
-  const sky = new Sky();
+export function skyForSuite(url?: string): Sky {
+  const sky = new Sky(url);
   after(() => sky.close());
   return sky;
 }

@@ -1,7 +1,7 @@
 import { PipeError } from '../client/errors.js';
 import { receive } from '../client/receiver.js';
 import { DEFAULT_SEND_SETTINGS, send } from '../client/sender.js';
-import { displayName, pipeTopics } from '../client/topics.js';
+import { displayName, pipeTopics, topicRoot } from '../client/topics.js';
 import { stdinFileSize } from './input-mode.js';
 import { say, stderrIsTerminal } from './messages.js';
 import { resolveBroker, type BrokerFlags } from './resolve-broker.js';
@@ -13,7 +13,15 @@ export interface TransferFlags extends BrokerFlags {
   quiet: boolean;
   follow: boolean;
   capacity?: string | undefined;
+  topicPrefix?: string | undefined;
   signal: AbortSignal;
+}
+
+function rootFor(flags: TransferFlags): string {
+  const prefix = flags.topicPrefix ?? process.env.SKYPIPE_TOPIC_PREFIX;
+  const root = topicRoot(prefix);
+  if (root === null) throw new PipeError(`topic prefix '${prefix}' is not usable: give topic levels separated by '/', without '+', '#', a leading '$' or empty levels`, 'usage');
+  return root;
 }
 
 /** Sends standard input into the pipe as one stream. */
@@ -22,7 +30,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
   if (flags.capacity !== undefined) settings.capacityBytes = parseSize(flags.capacity, '--capacity');
   if (flags.follow) throw new PipeError('--follow is for receiving; a sender always sends until its input ends', 'usage');
   const target = await resolveBroker(flags);
-  const topics = pipeTopics(flags.name);
+  const topics = pipeTopics(flags.name, rootFor(flags));
   const display = stderrIsTerminal() && !flags.quiet ? new TransferDisplay((text) => process.stderr.write(text), stdinFileSize()) : null;
   try {
     await send({
@@ -50,7 +58,7 @@ export async function receiveCommand(flags: TransferFlags): Promise<number> {
   const showStatus = stderrIsTerminal() && !flags.quiet;
   await receive({
     target,
-    topics: pipeTopics(flags.name),
+    topics: pipeTopics(flags.name, rootFor(flags)),
     output: process.stdout,
     follow: flags.follow,
     events: { warn: say, ...(showStatus ? { status: say } : {}) },

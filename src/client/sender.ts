@@ -20,6 +20,12 @@ export interface SendSettings {
   partialLineMs: number;
   /** Most frames published but not yet acknowledged by the broker. */
   maxFramesInFlight: number;
+  /**
+   * Most frames of this stream sent but not yet written by a receiver. Brokers may cap a session's
+   * queue in messages and drop the rest (Mosquitto keeps 1,000 by default): 200 lets five senders
+   * buffer in one pipe at once within that.
+   */
+  maxUnreadFrames: number;
 }
 
 export const DEFAULT_SEND_SETTINGS: SendSettings = {
@@ -28,6 +34,7 @@ export const DEFAULT_SEND_SETTINGS: SendSettings = {
   lingerMs: 5,
   partialLineMs: 1000,
   maxFramesInFlight: 16,
+  maxUnreadFrames: 200,
 };
 
 export interface SendEvents {
@@ -75,6 +82,8 @@ class StreamPublisher {
   private offset = 0;
   private accepted = 0;
   private consumed = 0;
+  /** Where each data frame not yet known to be written ends, oldest first. */
+  private readonly unreadFrameEnds: number[] = [];
   private lost: PipeError | null = null;
   private wake: () => void = () => {};
 
@@ -94,6 +103,7 @@ class StreamPublisher {
       if (consumed === undefined) return request.events.warn(`ignoring a foreign message on ${this.progressTopic}`);
       if (consumed !== null && consumed > this.consumed) {
         this.consumed = consumed;
+        while (this.unreadFrameEnds.length > 0 && this.unreadFrameEnds[0]! <= consumed) this.unreadFrameEnds.shift();
         this.wake();
       }
     });
@@ -150,9 +160,10 @@ class StreamPublisher {
   }
 
   private async sendData(payload: Buffer): Promise<void> {
-    const { capacityBytes } = this.request.settings;
+    const { capacityBytes, maxUnreadFrames } = this.request.settings;
     // A frame larger than the capacity still goes once everything before it is consumed.
-    const fits = () => this.offset - this.consumed + payload.length <= capacityBytes || this.offset === this.consumed;
+    const fits = () =>
+      (this.offset - this.consumed + payload.length <= capacityBytes || this.offset === this.consumed) && this.unreadFrameEnds.length < maxUnreadFrames;
     if (!fits()) {
       this.request.events.blocked?.(true, this.offset - this.consumed);
       await this.waitFor(fits);
@@ -161,6 +172,7 @@ class StreamPublisher {
     this.hash.update(payload);
     await this.publishFrame('data', payload);
     this.offset += payload.length;
+    this.unreadFrameEnds.push(this.offset);
   }
 
   private async publishFrame(type: FrameType, payload: Buffer): Promise<void> {

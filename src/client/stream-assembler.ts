@@ -87,7 +87,14 @@ export class StreamAssembler {
       ack(); // a frame written already
       return 'continue';
     } else if (state.held.has(frame.offset)) {
-      ack(); // a second copy of a frame waiting its turn
+      // A second copy of a frame waiting its turn (a broker redelivered it): acknowledged with the
+      // first once written, since some brokers (NATS) take either acknowledgement for both.
+      const held = state.held.get(frame.offset)!;
+      const first = held.ack;
+      held.ack = () => {
+        first();
+        ack();
+      };
       return 'continue';
     } else {
       state.held.set(frame.offset, { frame, ack });

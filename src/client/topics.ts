@@ -4,6 +4,17 @@ import { createHash } from 'node:crypto';
 export const DEFAULT_TOPIC_ROOT = 'skypipe/v1';
 
 /**
+ * The topic root under an optional prefix (one or more topic levels), for brokers shared with other
+ * applications or users. Null if the prefix is not usable.
+ */
+export function topicRoot(prefix: string | undefined): string | null {
+  if (prefix === undefined || prefix === '') return DEFAULT_TOPIC_ROOT;
+  const levels = prefix.split('/');
+  if (levels.some((level) => level === '' || /[+#\u0000]/.test(level)) || prefix.startsWith('$')) return null;
+  return `${prefix}/${DEFAULT_TOPIC_ROOT}`;
+}
+
+/**
  * Bytes kept as they are in a topic level. Everything else (including '/', '+', '#', '.', '%',
  * spaces and non-ASCII) is percent-encoded, so any name maps to one valid level and two names
  * never collide. '.' is encoded because some brokers (NATS) give it a meaning in topics.

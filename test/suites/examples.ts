@@ -1,16 +1,15 @@
-// Every example of the original skypipe's description, run as real processes on the local broker.
+// Every example of the original skypipe's description, run as real processes.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { skyForSuite, sleep, until } from './harness.js';
+import { type Sky, sleep, until } from '../harness.js';
+import type { TestFn } from '../brokers.js';
 
-describe('the original examples', () => {
-  const sky = skyForSuite();
+export function originalExamples(sky: Sky, test: TestFn): void {
 
-  it('skypipe | gzip -9 -c > out.gz, then cat file | skypipe', async () => {
+  test('skypipe | gzip -9 -c > out.gz, then cat file | skypipe', async () => {
     const file = join(sky.dir, 'file');
     const data = randomBytes(300_000);
     writeFileSync(file, data);
@@ -23,7 +22,7 @@ describe('the original examples', () => {
     assert.deepEqual(gunzipSync(readFileSync(join(sky.dir, 'out.gz'))), data);
   });
 
-  it('files stay in the pipe and come out in order', async () => {
+  test('files stay in the pipe and come out in order', async () => {
     const a = randomBytes(2_500_000);
     const b = Buffer.from('second file\n');
     writeFileSync(join(sky.dir, 'file_a'), a);
@@ -41,7 +40,7 @@ describe('the original examples', () => {
   });
 
   for (const order of ['waiter first', 'trigger first'] as const) {
-    it(`trigger: ${order}`, async () => {
+    test(`trigger: ${order}`, async () => {
       const script = `echo "I'm going to wait until triggered"; $SKYPIPE trigger; echo "I was triggered!"`;
       let waiter;
       if (order === 'waiter first') {
@@ -58,7 +57,7 @@ describe('the original examples', () => {
     });
   }
 
-  it('tail -f on several hosts into one aggregate, with a listener listening in', async () => {
+  test('tail -f on several hosts into one aggregate, with a listener listening in', async () => {
     const logs = [0, 1, 2].map((host) => join(sky.dir, `somefile${host}`));
     for (const log of logs) writeFileSync(log, '');
     const aggregate = join(sky.dir, 'aggregate');
@@ -86,4 +85,4 @@ describe('the original examples', () => {
     await sky.shell('pkill -f "tail -f ' + sky.dir + '" || true').result;
     await Promise.all([receiver, listener, ...senders].map((running) => running.result));
   });
-});
+}

@@ -3,17 +3,16 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
-import { CHUNKED_WRITER, skyForSuite, sleep, until } from './harness.js';
+import { CHUNKED_WRITER, LINE_WRITER, type Sky, sleep, until } from '../harness.js';
+import type { TestFn } from '../brokers.js';
 
-describe('streams', () => {
-  const sky = skyForSuite();
+export function streams(sky: Sky, test: TestFn, bigMiB: number): void {
 
-  it('carries a 256 MiB random binary stream byte for byte', async () => {
+  test(`carries a ${bigMiB} MiB random binary stream byte for byte`, async () => {
     const file = join(sky.dir, 'big');
     const hash = createHash('sha256');
     const chunks: Buffer[] = [];
-    for (let i = 0; i < 256; i++) {
+    for (let i = 0; i < bigMiB; i++) {
       const chunk = randomBytes(1024 * 1024);
       hash.update(chunk);
       chunks.push(chunk);
@@ -29,7 +28,7 @@ describe('streams', () => {
     assert.equal(received.stdout.toString(), `${hash.digest('hex')}  -\n`);
   });
 
-  it('aggregates 5 concurrent senders without tearing a line', async () => {
+  test('aggregates 5 concurrent senders without tearing a line', async () => {
     const linesPerSender = 4000;
     const receiver = sky.start(['recv', '--follow', 'agg']);
     await sleep(500);
@@ -64,7 +63,7 @@ describe('streams', () => {
     }
   });
 
-  it('lets a second receiver listen in while the first consumes', async () => {
+  test('lets a second receiver listen in while the first consumes', async () => {
     const consumer = sky.start(['recv', 'shared']);
     await sleep(700);
     const listener = sky.start(['recv', 'shared']);
@@ -83,7 +82,7 @@ describe('streams', () => {
     assert.equal(next.stdout.toString(), 'after\n');
   });
 
-  it('leaves the rest in the pipe when the reader stops early (skypipe x | head -c 10)', async () => {
+  test('leaves the rest in the pipe when the reader stops early (skypipe x | head -c 10)', async () => {
     const data = randomBytes(200_000);
     const sent = await sky.run(['send', 'headed'], { input: data });
     assert.equal(sent.code, 0, sent.stderr);
@@ -95,7 +94,7 @@ describe('streams', () => {
     assert.ok(rest.stdout.equals(data), 'the frame head did not finish comes again whole');
   });
 
-  it('gives the next receiver exactly what a killed receiver did not write', async () => {
+  test('gives the next receiver exactly what a killed receiver did not write', async () => {
     const first = randomBytes(3 * 1024 * 1024 + 123);
     const second = randomBytes(2 * 1024 * 1024 + 7);
     const out1 = join(sky.dir, 'out1');
@@ -115,4 +114,19 @@ describe('streams', () => {
     assert.match(next.stderr, new RegExp(`continuing a stream at byte ${first.length}, where an earlier receiver of pipe 'killed' stopped`));
     assert.ok(Buffer.concat([readFileSync(out1), readFileSync(out2)]).equals(Buffer.concat([first, second])));
   });
-});
+
+  test('keeps a trickle of small frames within a broker queue of 1,000 messages', async () => {
+    // One line every 7 ms, past the 5 ms linger: each line is a frame of its own. 1,300 lines
+    // are written before anyone receives; a broker that caps its queue at 1,000 (Mosquitto)
+    // would drop the rest if the sender did not stop at 200 unread frames.
+    const lines = 1300;
+    const sender = sky.shell(`${process.execPath} ${LINE_WRITER} ${lines} 7 | $SKYPIPE send trickle`);
+    await sleep(lines * 7 + 1500);
+    assert.equal(sender.child.exitCode, null, 'the sender waits for a reader');
+    const received = await sky.run(['recv', 'trickle']);
+    const sent = await sender.result;
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(received.code, 0, received.stderr);
+    assert.equal(received.stdout.toString(), Array.from({ length: lines }, (_, n) => `log line ${n}\n`).join(''));
+  });
+}

@@ -1,0 +1,48 @@
+// The brokers the core suite runs on. Ours always; the others when `npm test` could start them
+// (scripts/run-tests.mjs puts their URLs in the environment).
+import { it } from 'node:test';
+
+/** Defines one test of a suite; a broker's known failures run as `todo`, reported but not failing. */
+export type TestFn = (name: string, body: () => Promise<void>) => void;
+
+export interface BrokerUnderTest {
+  name: string;
+  /** Undefined for our own broker (each sky starts its local broker). */
+  url: string | undefined;
+  /** Why the broker is not here, when it is not. */
+  missing?: string;
+  /** Size of the bulk stream test, in MiB. */
+  bulkMiB: number;
+  /** Tests known to fail on this broker, by name, with the reason. */
+  knownFailures?: Record<string, string>;
+}
+
+export function testsFor(broker: BrokerUnderTest): TestFn {
+  return (name, body) => {
+    const reason = broker.knownFailures?.[name];
+    if (reason === undefined) it(name, body);
+    else it(name, { todo: `known to fail on ${broker.name}: ${reason}` }, body);
+  };
+}
+
+const EXTERNAL: (Omit<BrokerUnderTest, 'url'> & { variable: string })[] = [
+  { name: 'mosquitto', variable: 'SKYPIPE_TEST_MOSQUITTO_URL', bulkMiB: 64 },
+  {
+    name: 'nats',
+    variable: 'SKYPIPE_TEST_NATS_URL',
+    bulkMiB: 64,
+    knownFailures: {
+      'files stay in the pipe and come out in order':
+        "NATS hands frames published just after the mailbox session disconnects to the closed connection, and redelivers them only after its ack_wait (30 s): a later stream comes out first",
+    },
+  },
+  { name: 'rabbitmq', variable: 'SKYPIPE_TEST_RABBITMQ_URL', bulkMiB: 64 },
+];
+
+export const BROKERS: BrokerUnderTest[] = [
+  { name: 'skypipe (aedes)', url: undefined, bulkMiB: 256 },
+  ...EXTERNAL.map(({ variable, ...broker }): BrokerUnderTest => {
+    const url = process.env[variable];
+    return url ? { ...broker, url } : { ...broker, url, missing: `${variable} is not set: ${broker.name} is not installed or did not start` };
+  }),
+];
