@@ -40,6 +40,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
       settings,
       events: {
         warn: say,
+        status: (message) => display?.note(message),
         progress: (bytes) => display?.progress(bytes),
         blocked: (isBlocked, unread) => display?.blocked(isBlocked, unread, displayName(flags.name)),
       },

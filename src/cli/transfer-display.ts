@@ -37,9 +37,13 @@ export class TransferDisplay {
   }
 
   blocked(isBlocked: boolean, unreadBytes: number, pipe: string): void {
-    if (!isBlocked) return;
+    if (isBlocked) this.note(`${pipe} is full (${formatBytes(unreadBytes)} not yet read); waiting for a receiver to read it`);
+  }
+
+  /** A line of its own, above the progress line. */
+  note(message: string): void {
     this.clearLine();
-    this.write(`skypipe: ${pipe} is full (${formatBytes(unreadBytes)} not yet read); waiting for a receiver to read it\n`);
+    this.write(`skypipe: ${message}\n`);
   }
 
   finish(): void {

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { BrokerTarget } from './broker-target.js';
 import { connect, disconnect, publish, randomClientId, subscribe } from './connection.js';
 import { PipeError } from './errors.js';
+import { reconnect } from './reconnect.js';
 import { decodeFrame, FrameRejected, type Frame } from './frame.js';
 import { markNewMailbox } from './mailbox.js';
 import { encodePresence, ownPresence, PresenceWatch, type Presence } from './presence.js';
@@ -63,6 +64,10 @@ class Receiver {
   private watch: PresenceWatch | null = null;
   private mailbox: MailboxLink | null = null;
   private claimed = false;
+  /** Listening in: the probe session carries the data. */
+  private listening = false;
+  /** Connections being restored now. */
+  private reconnects = 0;
   private stopping = false;
   private readonly inbound: Inbound[] = [];
   private draining = false;
@@ -87,28 +92,58 @@ class Receiver {
   }
 
   async run(): Promise<void> {
-    const { target, topics, events } = this.request;
     const result = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
-    this.probe = (
-      await connect(target, {
-        clientId: this.id,
-        clean: true,
-        deliver: (packet, ack) => (packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: null }) : ack()),
-      })
-    ).client;
-    this.probe.on('close', () => this.fail(new PipeError(`lost the connection to the broker while receiving from ${displayName(topics.name)}`)));
+    await this.openProbe(false);
     this.request.signal?.addEventListener('abort', () => this.fail(new PipeError('interrupted')), { once: true });
     this.gapTimer = setInterval(() => {
+      // A gap cannot close while the connections are down; its clock restarts when they are back.
+      if (this.reconnects > 0) return this.assembler.restartGapClocks(Date.now());
       try {
         this.assembler.checkGaps(Date.now());
       } catch (error) {
         this.fail(error);
       }
     }, 1000);
-    this.watch = await PresenceWatch.start(this.probe, topics, events.warn);
-    this.watch.onChange((current) => this.reassertPresence(current));
     void this.attach().catch((error: unknown) => this.fail(error));
     return result;
+  }
+
+  /** The receiver's own clean session: presence watching, and the data when listening in. */
+  private async openProbe(again: boolean): Promise<void> {
+    const { target, topics, events } = this.request;
+    const options = {
+      clientId: this.id,
+      clean: true,
+      deliver: (packet: IPublishPacket, ack: () => void) => (packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: null }) : ack()),
+    };
+    const { client } = again ? await reconnect(target, options, this.doing(), () => this.stopping) : await connect(target, options);
+    this.probe = client;
+    client.on('close', () => this.onProbeClosed(client));
+    this.watch = await PresenceWatch.start(client, topics, events.warn);
+    this.watch.onChange((current) => this.reassertPresence(current));
+    if (this.listening) await subscribe(client, [topics.data], 1);
+  }
+
+  private doing(): string {
+    return `receiving from ${displayName(this.request.topics.name)}`;
+  }
+
+  private onProbeClosed(client: MqttClient): void {
+    if (this.probe !== client || this.stopping) return;
+    void this.whileReconnecting(() => this.openProbe(true));
+  }
+
+  /** Counts connections being restored, and reports on a terminal. */
+  private async whileReconnecting(restore: () => Promise<unknown>): Promise<void> {
+    if (this.reconnects++ === 0) this.request.events.status?.('lost the connection to the broker; reconnecting');
+    try {
+      await restore();
+      if (this.reconnects === 1 && !this.stopping) this.request.events.status?.('connected again');
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.reconnects -= 1;
+    }
   }
 
   /** Consume if nobody does; otherwise listen in. */
@@ -117,6 +152,7 @@ class Receiver {
     while (!this.stopping) {
       const consumer = this.watch!.current;
       if (consumer !== null && consumer.id !== this.id) {
+        this.listening = true;
         await subscribe(this.probe, [topics.data], 1);
         events.status?.(`listening in on ${displayName(topics.name)}, which a receiver on ${consumer.host} consumes`);
         return;
@@ -146,15 +182,16 @@ class Receiver {
     return true;
   }
 
-  private async openMailbox(): Promise<MailboxLink> {
+  private async openMailbox(again = false): Promise<MailboxLink> {
     const { target, topics } = this.request;
     const link: MailboxLink = { client: null };
-    const { client, sessionPresent } = await connect(target, {
+    const options = {
       clientId: topics.mailboxClientId,
       clean: false,
-      will: { topic: topics.presence, payload: Buffer.alloc(0), retain: true, qos: 1 },
-      deliver: (packet, ack) => (packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: link }) : ack()),
-    });
+      will: { topic: topics.presence, payload: Buffer.alloc(0), retain: true, qos: 1 as const },
+      deliver: (packet: IPublishPacket, ack: () => void) => (packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: link }) : ack()),
+    };
+    const { client, sessionPresent } = again ? await reconnect(target, options, this.doing(), () => this.stopping) : await connect(target, options);
     link.client = client;
     this.mailbox = link;
     client.on('close', () => this.onMailboxClosed(link));
@@ -169,7 +206,7 @@ class Receiver {
     if (this.mailbox !== link) return;
     this.mailbox = null;
     if (this.stopping || !this.claimed) return;
-    void this.openMailbox().catch((error: unknown) => this.fail(error));
+    void this.whileReconnecting(() => this.openMailbox(true));
   }
 
   /** A Will from a taken-over connection can clear our record; put it back. */

@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { publish, subscribe } from './connection.js';
+import { PipeError } from './errors.js';
 
 let echoes = 0;
 
@@ -39,17 +40,24 @@ export async function readRetained(client: MqttClient, topic: string, echoBase: 
 export async function roundTrip(client: MqttClient, echoBase: string): Promise<void> {
   const echoTopic = `${echoBase}/${(echoes += 1)}`;
   let echoed: () => void = () => {};
-  const echo = new Promise<void>((resolve) => (echoed = resolve));
+  let closed: (error: Error) => void = () => {};
+  const echo = new Promise<void>((resolve, reject) => {
+    echoed = resolve;
+    closed = reject;
+  });
   const onMessage = (incoming: string) => {
     if (incoming === echoTopic) echoed();
   };
+  const onClose = () => closed(new PipeError('the connection to the broker closed'));
   client.on('message', onMessage);
+  client.once('close', onClose);
   try {
     await subscribe(client, [echoTopic], 1);
     await publish(client, echoTopic, Buffer.alloc(0), { qos: 1 });
     await echo;
   } finally {
     client.removeListener('message', onMessage);
-    client.unsubscribe(echoTopic);
+    client.removeListener('close', onClose);
+    if (client.connected) client.unsubscribe(echoTopic);
   }
 }

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import type { BrokerTarget } from './broker-target.js';
 import { connect, disconnect, publish, randomClientId, subscribe } from './connection.js';
+import { reconnect } from './reconnect.js';
 import { PipeError } from './errors.js';
 import { encodeFrame, STREAM_ID_BYTES, type FrameType } from './frame.js';
 import { FrameCutter } from './frame-cutter.js';
@@ -39,6 +40,8 @@ export const DEFAULT_SEND_SETTINGS: SendSettings = {
 
 export interface SendEvents {
   warn(message: string): void;
+  /** What the sender is doing, for a person at a terminal. */
+  status?(message: string): void;
   /** Bytes the broker has accepted so far. */
   progress?(acceptedBytes: number): void;
   /** The pipe is full: nobody is reading, or not fast enough. */
@@ -56,7 +59,8 @@ export interface SendRequest {
 
 /** Sends one stream (the input up to its EOF) into a pipe; resolves with its length once the broker holds all of it. */
 export async function send(request: SendRequest): Promise<number> {
-  const { client } = await connect(request.target, { clientId: randomClientId('sender'), clean: true });
+  const clientId = randomClientId('sender');
+  const { client } = await connect(request.target, { clientId, clean: true });
   const stream = new StreamPublisher(client, request);
   try {
     await stream.prepare();
@@ -66,7 +70,7 @@ export async function send(request: SendRequest): Promise<number> {
     await stream.abort(error instanceof PipeError ? error.message : String(error));
     throw error;
   } finally {
-    await disconnect(client);
+    await stream.close();
   }
 }
 
@@ -77,7 +81,10 @@ class StreamPublisher {
   private readonly streamId = randomBytes(STREAM_ID_BYTES);
   private readonly progressTopic: string;
   private readonly hash = createHash('sha256');
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Frames published but not yet acknowledged by the broker, by sequence number: sent again after a reconnect. */
+  private readonly inFlight = new Map<number, { frame: Buffer; length: number }>();
+  private reconnecting: Promise<void> | null = null;
+  private closing = false;
   private seq = 0;
   private offset = 0;
   private accepted = 0;
@@ -88,25 +95,52 @@ class StreamPublisher {
   private wake: () => void = () => {};
 
   constructor(
-    private readonly client: MqttClient,
+    private client: MqttClient,
     private readonly request: SendRequest,
   ) {
     this.progressTopic = request.topics.progress(this.streamId.toString('hex'));
-    client.on('close', () => {
-      this.lost ??= new PipeError(`lost the connection to the broker while sending into ${displayName(request.topics.name)}`);
-      this.wake();
-    });
     request.signal?.addEventListener('abort', () => this.wake(), { once: true });
+    this.attach(client);
+  }
+
+  private attach(client: MqttClient): void {
+    this.client = client;
+    client.on('close', () => {
+      if (this.client === client && !this.closing) this.reconnecting ??= this.reconnect();
+    });
     client.on('message', (topic, payload) => {
       if (topic !== this.progressTopic) return;
       const consumed = parseProgress(payload);
-      if (consumed === undefined) return request.events.warn(`ignoring a foreign message on ${this.progressTopic}`);
+      if (consumed === undefined) return this.request.events.warn(`ignoring a foreign message on ${this.progressTopic}`);
       if (consumed !== null && consumed > this.consumed) {
         this.consumed = consumed;
         while (this.unreadFrameEnds.length > 0 && this.unreadFrameEnds[0]! <= consumed) this.unreadFrameEnds.shift();
         this.wake();
       }
     });
+  }
+
+  /** Gets a connection back and sends again every frame the broker had not acknowledged. */
+  private async reconnect(): Promise<void> {
+    const { target, topics, events } = this.request;
+    events.status?.('lost the connection to the broker; reconnecting');
+    try {
+      const { client } = await reconnect(target, { clientId: this.client.options.clientId!, clean: true }, `sending into ${displayName(topics.name)}`, () => this.request.signal?.aborted === true);
+      this.attach(client);
+      await subscribe(client, [this.progressTopic], 0);
+      for (const seq of [...this.inFlight.keys()].sort((a, b) => a - b)) this.transmit(seq);
+      events.status?.('connected again');
+    } catch (error) {
+      this.lost ??= error instanceof PipeError ? error : new PipeError(String(error));
+    } finally {
+      this.reconnecting = null;
+      this.wake();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await disconnect(this.client);
   }
 
   get length(): number {
@@ -149,7 +183,15 @@ class StreamPublisher {
     await this.publishFrame('end', this.hash.digest());
     await this.waitFor(() => this.inFlight.size === 0);
     // Some brokers (aedes) acknowledge a publish before storing it; this waits until they have.
-    await roundTrip(this.client, this.request.topics.echo(this.client.options.clientId!));
+    for (;;) {
+      try {
+        await roundTrip(this.client, this.request.topics.echo(this.client.options.clientId!));
+        return;
+      } catch (error) {
+        if (this.client.connected && this.reconnecting === null) throw error;
+        await this.waitFor(() => this.reconnecting === null && this.client.connected);
+      }
+    }
   }
 
   /** Tells receivers the stream will not be complete; best effort, the connection may be gone. */
@@ -177,23 +219,29 @@ class StreamPublisher {
 
   private async publishFrame(type: FrameType, payload: Buffer): Promise<void> {
     await this.waitFor(() => this.inFlight.size < this.request.settings.maxFramesInFlight);
-    const frame = encodeFrame({ type, streamId: this.streamId, seq: this.seq, offset: this.offset, payload });
-    const length = type === 'data' ? payload.length : 0;
-    const tracked: Promise<void> = publish(this.client, this.request.topics.data, frame, { qos: 1 }).then(
+    const seq = this.seq;
+    const frame = encodeFrame({ type, streamId: this.streamId, seq, offset: this.offset, payload });
+    this.inFlight.set(seq, { frame, length: type === 'data' ? payload.length : 0 });
+    this.seq += 1;
+    this.transmit(seq);
+  }
+
+  /** Publishes one in-flight frame on the current connection; a lost connection sends it again. */
+  private transmit(seq: number): void {
+    const pending = this.inFlight.get(seq)!;
+    const client = this.client;
+    if (!client.connected) return;
+    publish(client, this.request.topics.data, pending.frame, { qos: 1 }).then(
       () => {
-        this.inFlight.delete(tracked);
-        this.accepted += length;
+        if (!this.inFlight.delete(seq)) return;
+        this.accepted += pending.length;
         this.request.events.progress?.(this.accepted);
         this.wake();
       },
-      (error: unknown) => {
-        this.inFlight.delete(tracked);
-        this.lost ??= error instanceof PipeError ? error : new PipeError(String(error));
-        this.wake();
+      () => {
+        // The connection went: reconnect() sends the frame again.
       },
     );
-    this.inFlight.add(tracked);
-    this.seq += 1;
   }
 
   private async waitFor(ready: () => boolean): Promise<void> {

@@ -114,6 +114,11 @@ export class StreamAssembler {
     }
   }
 
+  /** While the connection was down, a gap could not close: its clock starts again. */
+  restartGapClocks(now: number): void {
+    for (const state of this.streams.values()) if (state.gapSince !== null) state.gapSince = now;
+  }
+
   private lowestHeld(state: StreamState): number {
     return Math.min(...state.held.keys());
   }
