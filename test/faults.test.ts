@@ -40,4 +40,21 @@ describe('network faults', () => {
       assert.ok(received.stdout.equals(data), 'the stream arrived byte for byte');
     });
   }
+
+  it('completes a live stream byte for byte when the broker is killed with SIGKILL and restarted', async () => {
+    const data = randomBytes(24 * 1024 * 1024 + 9);
+    const receiver = sky.start(['recv', 'crash', '--url', broker.url]);
+    await sleep(700);
+    const sender = sky.start(['send', 'crash', '--url', broker.url], { input: 'pipe' });
+    const feeding = feedSlowly(sender, data);
+    await until(() => receiver.output().length >= 6 * 1024 * 1024, 'the first 6 MiB at the receiver');
+    await broker.kill('SIGKILL');
+    await sleep(1000);
+    await broker.start();
+    await feeding;
+    const [sent, received] = [await sender.result, await receiver.result];
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(received.code, 0, received.stderr);
+    assert.ok(received.stdout.equals(data), `the stream arrived byte for byte (${received.stdout.length} of ${data.length} bytes)`);
+  });
 });

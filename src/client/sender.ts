@@ -89,8 +89,12 @@ class StreamPublisher {
   private offset = 0;
   private accepted = 0;
   private consumed = 0;
-  /** Where each data frame not yet known to be written ends, oldest first. */
-  private readonly unreadFrameEnds: number[] = [];
+  /**
+   * Data frames not yet known to be written by a consumer, by sequence number. After a reconnect
+   * they go again: a broker that crashed may have acknowledged them without storing them (aedes
+   * does), and a consumer skips the copies it has.
+   */
+  private readonly unread = new Map<number, { frame: Buffer; end: number }>();
   private lost: PipeError | null = null;
   private wake: () => void = () => {};
 
@@ -114,7 +118,10 @@ class StreamPublisher {
       if (consumed === undefined) return this.request.events.warn(`ignoring a foreign message on ${this.progressTopic}`);
       if (consumed !== null && consumed > this.consumed) {
         this.consumed = consumed;
-        while (this.unreadFrameEnds.length > 0 && this.unreadFrameEnds[0]! <= consumed) this.unreadFrameEnds.shift();
+        for (const [seq, { end }] of this.unread) {
+          if (end > consumed) break;
+          this.unread.delete(seq);
+        }
         this.wake();
       }
     });
@@ -128,7 +135,11 @@ class StreamPublisher {
       const { client } = await reconnect(target, { clientId: this.client.options.clientId!, clean: true }, `sending into ${displayName(topics.name)}`, () => this.request.signal?.aborted === true);
       this.attach(client);
       await subscribe(client, [this.progressTopic], 0);
-      for (const seq of [...this.inFlight.keys()].sort((a, b) => a - b)) this.transmit(seq);
+      const again = new Set([...this.unread.keys(), ...this.inFlight.keys()]);
+      for (const seq of [...again].sort((a, b) => a - b)) {
+        if (this.inFlight.has(seq)) this.transmit(seq);
+        else publish(client, topics.data, this.unread.get(seq)!.frame, { qos: 1 }).catch(() => {});
+      }
       events.status?.('connected again');
     } catch (error) {
       this.lost ??= error instanceof PipeError ? error : new PipeError(String(error));
@@ -205,7 +216,7 @@ class StreamPublisher {
     const { capacityBytes, maxUnreadFrames } = this.request.settings;
     // A frame larger than the capacity still goes once everything before it is consumed.
     const fits = () =>
-      (this.offset - this.consumed + payload.length <= capacityBytes || this.offset === this.consumed) && this.unreadFrameEnds.length < maxUnreadFrames;
+      (this.offset - this.consumed + payload.length <= capacityBytes || this.offset === this.consumed) && this.unread.size < maxUnreadFrames;
     if (!fits()) {
       this.request.events.blocked?.(true, this.offset - this.consumed);
       await this.waitFor(fits);
@@ -214,7 +225,6 @@ class StreamPublisher {
     this.hash.update(payload);
     await this.publishFrame('data', payload);
     this.offset += payload.length;
-    this.unreadFrameEnds.push(this.offset);
   }
 
   private async publishFrame(type: FrameType, payload: Buffer): Promise<void> {
@@ -222,6 +232,7 @@ class StreamPublisher {
     const seq = this.seq;
     const frame = encodeFrame({ type, streamId: this.streamId, seq, offset: this.offset, payload });
     this.inFlight.set(seq, { frame, length: type === 'data' ? payload.length : 0 });
+    if (type === 'data') this.unread.set(seq, { frame, end: this.offset + payload.length });
     this.seq += 1;
     this.transmit(seq);
   }
