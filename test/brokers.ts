@@ -17,11 +17,14 @@ export interface BrokerUnderTest {
   knownFailures?: Record<string, string>;
 }
 
+/** A test that hangs fails after this, so one broker's trouble cannot stall the whole run. */
+const TEST_TIMEOUT_MS = 240_000;
+
 export function testsFor(broker: BrokerUnderTest): TestFn {
   return (name, body) => {
     const reason = broker.knownFailures?.[name];
-    if (reason === undefined) it(name, body);
-    else it(name, { todo: `known to fail on ${broker.name}: ${reason}` }, body);
+    if (reason === undefined) it(name, { timeout: TEST_TIMEOUT_MS }, body);
+    else it(name, { timeout: TEST_TIMEOUT_MS, todo: `known to fail on ${broker.name}: ${reason}` }, body);
   };
 }
 
@@ -34,6 +37,8 @@ const EXTERNAL: (Omit<BrokerUnderTest, 'url'> & { variable: string })[] = [
     knownFailures: {
       'files stay in the pipe and come out in order':
         "NATS hands frames published just after the mailbox session disconnects to the closed connection, and redelivers them only after its ack_wait (30 s): a later stream comes out first",
+      'delivers exactly once when a sender and a receiver start at the same instant':
+        'now and then the receiver never gets the frames: NATS handed them to the mailbox connection the sender opened and closed, and does not deliver them to the next one',
     },
   },
   { name: 'rabbitmq', variable: 'SKYPIPE_TEST_RABBITMQ_URL', bulkMiB: 64 },

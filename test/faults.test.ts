@@ -57,4 +57,21 @@ describe('network faults', () => {
     assert.equal(received.code, 0, received.stderr);
     assert.ok(received.stdout.equals(data), `the stream arrived byte for byte (${received.stdout.length} of ${data.length} bytes)`);
   });
+
+  it('reports a stream incomplete when its sender is killed with SIGKILL, and the pipe works on', async () => {
+    const receiver = sky.start(['recv', 'orphan', '--url', broker.url, '--sender-timeout', '3']);
+    await sleep(700);
+    const sender = sky.start(['send', 'orphan', '--url', broker.url], { input: 'pipe' });
+    sender.child.stdin!.write('first line\n');
+    await until(() => receiver.output().length > 0, 'the first line at the receiver');
+    sender.child.kill('SIGKILL');
+    const received = await receiver.result;
+    assert.equal(received.code, 3);
+    assert.equal(received.stdout.toString(), 'first line\n');
+    assert.match(received.stderr, /^skypipe: the sender lost its connection and has not come back for \d+ s after 11 bytes of its stream; the output is incomplete\n$/);
+    assert.equal((await sky.run(['send', 'orphan', '--url', broker.url], { input: 'next\n' })).code, 0);
+    const next = await sky.run(['recv', 'orphan', '--url', broker.url]);
+    assert.equal(next.code, 0, next.stderr);
+    assert.equal(next.stdout.toString(), 'next\n');
+  });
 });

@@ -39,6 +39,7 @@ async function transfer(mode: 'send' | 'receive' | 'auto', argv: Record<string, 
     follow: argv.follow === true,
     capacity: argv.capacity as string | undefined,
     topicPrefix: argv['topic-prefix'] as string | undefined,
+    senderTimeout: argv['sender-timeout'] as string | undefined,
     url: argv.url as string | undefined,
     username: argv.username as string | undefined,
     password: argv.password as string | undefined,
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or status lines; errors only', global: true })
     .option('follow', { alias: 'f', type: 'boolean', describe: 'receive: keep receiving stream after stream (log aggregation)', global: true })
     .option('topic-prefix', { type: 'string', describe: 'put all topics under this prefix (or SKYPIPE_TOPIC_PREFIX), for a shared broker', global: true })
+    .option('sender-timeout', { type: 'string', describe: 'receive: seconds to wait for a sender that lost its connection before the stream counts as incomplete (default 300)', global: true })
     .option('capacity', { type: 'string', describe: 'send: most unread bytes to keep in the pipe before waiting (default 32M)', global: true })
     .command('$0 [name]', 'send standard input into pipe NAME, or receive from it', (y) => y.positional('name', { type: 'string' }), (argv) =>
       run(() => transfer('auto', argv))(),

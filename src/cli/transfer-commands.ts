@@ -1,5 +1,6 @@
 import { PipeError } from '../client/errors.js';
 import { receive } from '../client/receiver.js';
+import { RECONNECT_WINDOW_MS } from '../client/reconnect.js';
 import { DEFAULT_SEND_SETTINGS, send } from '../client/sender.js';
 import { displayName, pipeTopics, topicRoot } from '../client/topics.js';
 import { stdinFileSize } from './input-mode.js';
@@ -14,7 +15,18 @@ export interface TransferFlags extends BrokerFlags {
   follow: boolean;
   capacity?: string | undefined;
   topicPrefix?: string | undefined;
+  senderTimeout?: string | undefined;
   signal: AbortSignal;
+}
+
+/** Matches the time a sender keeps trying to reconnect, so a receiver does not give up on a live one. */
+const DEFAULT_SENDER_TIMEOUT_S = RECONNECT_WINDOW_MS / 1000;
+
+function senderTimeoutMs(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_SENDER_TIMEOUT_S * 1000;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0) throw new PipeError(`--sender-timeout: '${text}' is not a number of seconds`, 'usage');
+  return seconds * 1000;
 }
 
 function rootFor(flags: TransferFlags): string {
@@ -29,6 +41,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
   const settings = { ...DEFAULT_SEND_SETTINGS };
   if (flags.capacity !== undefined) settings.capacityBytes = parseSize(flags.capacity, '--capacity');
   if (flags.follow) throw new PipeError('--follow is for receiving; a sender always sends until its input ends', 'usage');
+  if (flags.senderTimeout !== undefined) throw new PipeError('--sender-timeout is for receiving', 'usage');
   const target = await resolveBroker(flags);
   const topics = pipeTopics(flags.name, rootFor(flags));
   const display = stderrIsTerminal() && !flags.quiet ? new TransferDisplay((text) => process.stderr.write(text), stdinFileSize()) : null;
@@ -62,6 +75,7 @@ export async function receiveCommand(flags: TransferFlags): Promise<number> {
     topics: pipeTopics(flags.name, rootFor(flags)),
     output: process.stdout,
     follow: flags.follow,
+    senderTimeoutMs: senderTimeoutMs(flags.senderTimeout),
     events: { warn: say, ...(showStatus ? { status: say } : {}) },
     signal: flags.signal,
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import { deliverWithDeferredAcks } from './deferred-acks.js';
 import { describeTarget, type BrokerTarget } from './broker-target.js';
 import { PipeError } from './errors.js';
@@ -86,25 +86,45 @@ export function connect(target: BrokerTarget, options: ConnectOptions): Promise<
   });
 }
 
-/** Subscribes and fails if the broker refuses (SUBACK 0x80). */
-export function subscribe(client: MqttClient, topics: string[], qos: 0 | 1): Promise<void> {
+/** The connection closed before the broker answered. */
+export class ConnectionClosed extends PipeError {
+  constructor() {
+    super('the connection to the broker closed');
+  }
+}
+
+/**
+ * Runs one request that the broker answers, failing with ConnectionClosed if the connection goes
+ * first: MQTT.js keeps such a request for a reconnect that skypipe does itself, and would never answer.
+ */
+function answered<T>(client: MqttClient, request: (answer: (error: Error | null, value: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    client.subscribe(topics, { qos }, (error, granted) => {
-      if (error) return reject(new PipeError(`the broker refused a subscription: ${error.message}`));
-      const refused = (granted ?? []).find((grant) => grant.qos === 128);
-      if (refused) return reject(new PipeError(`the broker refused to subscribe to '${refused.topic}'; the user may lack permission`));
-      resolve();
+    if (!client.connected) return reject(new ConnectionClosed());
+    const onClose = () => reject(new ConnectionClosed());
+    client.once('close', onClose);
+    request((error, value) => {
+      client.removeListener('close', onClose);
+      if (error) reject(error);
+      else resolve(value);
     });
   });
 }
 
+/** Subscribes and fails if the broker refuses (SUBACK 0x80). */
+export async function subscribe(client: MqttClient, topics: string[], qos: 0 | 1): Promise<void> {
+  const granted = await answered<ISubscriptionGrant[]>(client, (answer) =>
+    client.subscribe(topics, { qos }, (error, grants) => answer(error ? new PipeError(`the broker refused a subscription: ${error.message}`) : null, grants ?? [])),
+  );
+  const refused = granted.find((grant) => grant.qos === 128);
+  if (refused) throw new PipeError(`the broker refused to subscribe to '${refused.topic}'; the user may lack permission`);
+}
+
 export function publish(client: MqttClient, topic: string, payload: Buffer | string, options: { qos: 0 | 1; retain?: boolean }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (error) => {
-      if (error) reject(new PipeError(`publishing to the broker failed: ${error.message}`));
-      else resolve();
-    });
-  });
+  return answered<void>(client, (answer) =>
+    client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (error) =>
+      answer(error ? new PipeError(`publishing to the broker failed: ${error.message}`) : null, undefined),
+    ),
+  );
 }
 
 /** Disconnects cleanly (sending DISCONNECT, so no Will fires) after what is queued is sent. */

@@ -1,7 +1,7 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Writable } from 'node:stream';
 import type { BrokerTarget } from './broker-target.js';
-import { connect, disconnect, publish, randomClientId, subscribe } from './connection.js';
+import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscribe } from './connection.js';
 import { PipeError } from './errors.js';
 import { reconnect } from './reconnect.js';
 import { decodeFrame, FrameRejected, type Frame } from './frame.js';
@@ -14,6 +14,8 @@ import { displayName, type PipeTopics } from './topics.js';
 
 /** How long a new consumer holds its first frames to see whether another receiver takes the mailbox back. */
 const CLAIM_SETTLE_MS = 200;
+/** A stream without frames this long has its sender checked. */
+const QUIET_STREAM_MS = 3000;
 /** How long a listener that joins mid-stream waits for earlier frames delivered out of order. */
 const LISTEN_IN_SETTLE_MS = 300;
 
@@ -29,6 +31,8 @@ export interface ReceiveRequest {
   output: Writable;
   /** Keep receiving across the ends of streams (until interrupted). */
   follow: boolean;
+  /** How long a stream may stay open after its sender lost its connection, before it counts as incomplete. */
+  senderTimeoutMs: number;
   events: ReceiveEvents;
   signal?: AbortSignal;
 }
@@ -68,6 +72,10 @@ class Receiver {
   private listening = false;
   /** Connections being restored now. */
   private reconnects = 0;
+  private checkingSenders = false;
+  private readonly restoring = new Set<'probe' | 'mailbox'>();
+  /** Quiet streams whose sender record was found cleared, and since when. */
+  private readonly senderGoneSince = new Map<string, number>();
   private stopping = false;
   private readonly inbound: Inbound[] = [];
   private draining = false;
@@ -103,6 +111,7 @@ class Receiver {
       } catch (error) {
         this.fail(error);
       }
+      void this.checkSenders(Date.now());
     }, 1000);
     void this.attach().catch((error: unknown) => this.fail(error));
     return result;
@@ -130,7 +139,22 @@ class Receiver {
 
   private onProbeClosed(client: MqttClient): void {
     if (this.probe !== client || this.stopping) return;
-    void this.whileReconnecting(() => this.openProbe(true));
+    this.restore('probe');
+  }
+
+  /**
+   * Restores one connection, one attempt at a time: a connection that closes while being restored
+   * is retried by the attempt under way, or by a new one if it closed just as that finished.
+   */
+  private restore(which: 'probe' | 'mailbox'): void {
+    if (this.restoring.has(which) || this.stopping) return;
+    this.restoring.add(which);
+    const open = async (): Promise<unknown> => (which === 'probe' ? this.openProbe(true) : this.openMailbox(true));
+    void this.whileReconnecting(() => this.persistently(open)).finally(() => {
+      this.restoring.delete(which);
+      const down = which === 'probe' ? !this.probe.connected : this.claimed && !this.mailbox?.client?.connected;
+      if (down) this.restore(which);
+    });
   }
 
   /** Counts connections being restored, and reports on a terminal. */
@@ -167,7 +191,13 @@ class Receiver {
 
   /** Attaches to the mailbox session; false if another receiver took it over meanwhile. */
   private async claim(): Promise<boolean> {
-    const link = await this.openMailbox();
+    let link: MailboxLink;
+    try {
+      link = await this.openMailbox();
+    } catch (error) {
+      if (error instanceof ConnectionClosed) return false; // taken over while attaching
+      throw error;
+    }
     const client = link.client!;
     await sleep(CLAIM_SETTLE_MS);
     if (this.mailbox !== link || !client.connected || this.stopping) return false;
@@ -206,7 +236,18 @@ class Receiver {
     if (this.mailbox !== link) return;
     this.mailbox = null;
     if (this.stopping || !this.claimed) return;
-    void this.whileReconnecting(() => this.openMailbox(true));
+    this.restore('mailbox');
+  }
+
+  /** Retries `open` while its connection closes under it (a takeover or a flaky network). */
+  private async persistently(open: () => Promise<unknown>): Promise<unknown> {
+    for (;;) {
+      try {
+        return await open();
+      } catch (error) {
+        if (!(error instanceof ConnectionClosed) || this.stopping) throw error;
+      }
+    }
   }
 
   /** A Will from a taken-over connection can clear our record; put it back. */
@@ -215,6 +256,38 @@ class Receiver {
     if (this.stopping || !this.claimed || client === null || !client.connected) return;
     if (current?.id === this.id) return;
     client.publish(this.request.topics.presence, encodePresence(this.presence), { qos: 1, retain: true });
+  }
+
+  /**
+   * For streams that have gone quiet, whether their sender is still connected (its retained sender
+   * record, which its Will clears). A sender gone longer than the sender timeout will not finish.
+   */
+  private async checkSenders(now: number): Promise<void> {
+    if (this.checkingSenders || this.stopping) return;
+    this.checkingSenders = true;
+    const { topics } = this.request;
+    try {
+      for (const id of this.assembler.quietStreams(now, QUIET_STREAM_MS)) {
+        // A connection lost meanwhile is being restored; the next check asks again.
+        const record = await readRetained(this.probe, topics.sender(id), topics.echo(this.id)).catch(() => undefined);
+        if (record === undefined) return;
+        if (record !== null && record.length > 0) {
+          this.senderGoneSince.delete(id);
+          continue;
+        }
+        const since = this.senderGoneSince.get(id) ?? now;
+        this.senderGoneSince.set(id, since);
+        if (Date.now() - since >= this.request.senderTimeoutMs) {
+          this.senderGoneSince.delete(id);
+          const waited = Math.round((Date.now() - since) / 1000);
+          this.assembler.abandon(id, `the sender lost its connection and has not come back for ${waited} s`);
+        }
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.checkingSenders = false;
+    }
   }
 
   /** Where an earlier consumer stopped in a stream (0 if none did). */

@@ -14,20 +14,15 @@ let echoes = 0;
 export async function readRetained(client: MqttClient, topic: string, echoBase: string, keep = false): Promise<Buffer | null> {
   const echoTopic = `${echoBase}/${(echoes += 1)}`;
   let retained: Buffer | null = null;
-  let echoed: () => void = () => {};
-  const echo = new Promise<void>((resolve) => (echoed = resolve));
   const onMessage = (incoming: string, payload: Buffer) => {
     if (incoming === topic) retained = payload;
-    else if (incoming === echoTopic) echoed();
   };
   client.on('message', onMessage);
   try {
-    await subscribe(client, [topic, echoTopic], keep ? 1 : 0);
-    await publish(client, echoTopic, Buffer.alloc(0), { qos: 1 });
-    await echo;
+    await echoThrough(client, echoTopic, () => subscribe(client, [topic, echoTopic], keep ? 1 : 0));
   } finally {
     client.removeListener('message', onMessage);
-    client.unsubscribe(keep ? [echoTopic] : [topic, echoTopic]);
+    if (client.connected) client.unsubscribe(keep ? [echoTopic] : [topic, echoTopic]);
   }
   return retained;
 }
@@ -39,6 +34,16 @@ export async function readRetained(client: MqttClient, topic: string, echoBase: 
  */
 export async function roundTrip(client: MqttClient, echoBase: string): Promise<void> {
   const echoTopic = `${echoBase}/${(echoes += 1)}`;
+  try {
+    await echoThrough(client, echoTopic, () => subscribe(client, [echoTopic], 1));
+  } finally {
+    if (client.connected) client.unsubscribe(echoTopic);
+  }
+}
+
+/** Subscribes (`subscribing` includes `echoTopic`), publishes to `echoTopic` and waits for it to come back; fails if the connection closes. */
+async function echoThrough(client: MqttClient, echoTopic: string, subscribing: () => Promise<void>): Promise<void> {
+  if (!client.connected) throw new PipeError('the connection to the broker closed');
   let echoed: () => void = () => {};
   let closed: (error: Error) => void = () => {};
   const echo = new Promise<void>((resolve, reject) => {
@@ -52,12 +57,11 @@ export async function roundTrip(client: MqttClient, echoBase: string): Promise<v
   client.on('message', onMessage);
   client.once('close', onClose);
   try {
-    await subscribe(client, [echoTopic], 1);
+    await subscribing();
     await publish(client, echoTopic, Buffer.alloc(0), { qos: 1 });
     await echo;
   } finally {
     client.removeListener('message', onMessage);
     client.removeListener('close', onClose);
-    if (client.connected) client.unsubscribe(echoTopic);
   }
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import type { BrokerTarget } from './broker-target.js';
-import { connect, disconnect, publish, randomClientId, subscribe } from './connection.js';
+import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscribe, type ConnectOptions } from './connection.js';
 import { reconnect } from './reconnect.js';
 import { PipeError } from './errors.js';
 import { encodeFrame, STREAM_ID_BYTES, type FrameType } from './frame.js';
@@ -59,9 +59,9 @@ export interface SendRequest {
 
 /** Sends one stream (the input up to its EOF) into a pipe; resolves with its length once the broker holds all of it. */
 export async function send(request: SendRequest): Promise<number> {
-  const clientId = randomClientId('sender');
-  const { client } = await connect(request.target, { clientId, clean: true });
-  const stream = new StreamPublisher(client, request);
+  const streamId = randomBytes(STREAM_ID_BYTES);
+  const { client } = await connect(request.target, senderConnection(request.topics, streamId, randomClientId('sender')));
+  const stream = new StreamPublisher(client, request, streamId);
   try {
     await stream.prepare();
     await stream.sendInput();
@@ -76,9 +76,13 @@ export async function send(request: SendRequest): Promise<number> {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A clean session whose Will clears the stream's sender record: receivers learn that the sender went away. */
+function senderConnection(topics: PipeTopics, streamId: Buffer, clientId: string): ConnectOptions {
+  return { clientId, clean: true, will: { topic: topics.sender(streamId.toString('hex')), payload: Buffer.alloc(0), retain: true, qos: 1 } };
+}
+
 /** One stream's frames: numbering, hashing, and the windows that keep the pipe within capacity. */
 class StreamPublisher {
-  private readonly streamId = randomBytes(STREAM_ID_BYTES);
   private readonly progressTopic: string;
   private readonly hash = createHash('sha256');
   /** Frames published but not yet acknowledged by the broker, by sequence number: sent again after a reconnect. */
@@ -98,11 +102,15 @@ class StreamPublisher {
   private lost: PipeError | null = null;
   private wake: () => void = () => {};
 
+  private readonly senderTopic: string;
+
   constructor(
     private client: MqttClient,
     private readonly request: SendRequest,
+    private readonly streamId: Buffer,
   ) {
-    this.progressTopic = request.topics.progress(this.streamId.toString('hex'));
+    this.progressTopic = request.topics.progress(streamId.toString('hex'));
+    this.senderTopic = request.topics.sender(streamId.toString('hex'));
     request.signal?.addEventListener('abort', () => this.wake(), { once: true });
     this.attach(client);
   }
@@ -132,25 +140,38 @@ class StreamPublisher {
     const { target, topics, events } = this.request;
     events.status?.('lost the connection to the broker; reconnecting');
     try {
-      const { client } = await reconnect(target, { clientId: this.client.options.clientId!, clean: true }, `sending into ${displayName(topics.name)}`, () => this.request.signal?.aborted === true);
-      this.attach(client);
-      await subscribe(client, [this.progressTopic], 0);
+      for (;;) {
+        const options = senderConnection(topics, this.streamId, this.client.options.clientId!);
+        const { client } = await reconnect(target, options, `sending into ${displayName(topics.name)}`, () => this.request.signal?.aborted === true);
+        this.attach(client);
+        try {
+          await subscribe(client, [this.progressTopic], 0);
+          await publish(client, this.senderTopic, Buffer.from('1'), { qos: 1, retain: true });
+          break;
+        } catch (error) {
+          if (!(error instanceof ConnectionClosed)) throw error; // lost again at once: try again
+        }
+      }
       const again = new Set([...this.unread.keys(), ...this.inFlight.keys()]);
       for (const seq of [...again].sort((a, b) => a - b)) {
         if (this.inFlight.has(seq)) this.transmit(seq);
-        else publish(client, topics.data, this.unread.get(seq)!.frame, { qos: 1 }).catch(() => {});
+        else publish(this.client, topics.data, this.unread.get(seq)!.frame, { qos: 1 }).catch(() => {});
       }
       events.status?.('connected again');
     } catch (error) {
       this.lost ??= error instanceof PipeError ? error : new PipeError(String(error));
     } finally {
       this.reconnecting = null;
+      // Closed again just as it came back: once more.
+      if (!this.lost && !this.closing && !this.client.connected) this.reconnecting = this.reconnect();
       this.wake();
     }
   }
 
+  /** Clears the sender record (the stream has ended, or its abort frame is out) and disconnects. */
   async close(): Promise<void> {
     this.closing = true;
+    if (this.client.connected) await publish(this.client, this.senderTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {});
     await disconnect(this.client);
   }
 
@@ -162,6 +183,7 @@ class StreamPublisher {
   async prepare(): Promise<void> {
     const { target, topics, events } = this.request;
     await subscribe(this.client, [this.progressTopic], 0);
+    await publish(this.client, this.senderTopic, Buffer.from('1'), { qos: 1, retain: true });
     const presence = await PresenceWatch.start(this.client, topics, events.warn);
     if (presence.current === null) await ensureMailbox(target, topics, this.client, events.warn);
   }

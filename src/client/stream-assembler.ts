@@ -24,6 +24,7 @@ interface StreamState {
   /** Frames that arrived before their turn, by offset (unique per frame of a stream). */
   held: Map<number, Held>;
   gapSince: number | null;
+  lastFrameAt: number;
 }
 
 export type Verdict = 'continue' | 'finished';
@@ -75,8 +76,9 @@ export class StreamAssembler {
       return 'continue';
     }
     let state = this.streams.get(id);
+    if (state !== undefined) state.lastFrameAt = Date.now();
     if (state === undefined) {
-      state = { nextOffset: null, nextSeq: null, hash: null, held: new Map(), gapSince: null };
+      state = { nextOffset: null, nextSeq: null, hash: null, held: new Map(), gapSince: null, lastFrameAt: Date.now() };
       this.streams.set(id, state);
       state.held.set(frame.offset, { frame, ack });
       const start = (await this.events.startOf(id, frame)) ?? this.lowestHeld(state);
@@ -112,6 +114,24 @@ export class StreamAssembler {
         );
       }
     }
+  }
+
+  /** Streams that are open but have had no frame for `quietMs`. */
+  quietStreams(now: number, quietMs: number): string[] {
+    return [...this.streams].filter(([, state]) => now - state.lastFrameAt >= quietMs).map(([id]) => id);
+  }
+
+  /** Gives up on a stream whose sender went away: an error for the primary stream, a warning for others. */
+  abandon(id: string, reason: string): void {
+    const state = this.streams.get(id);
+    if (state === undefined) return;
+    this.finished.add(id);
+    this.streams.delete(id);
+    for (const held of state.held.values()) held.ack();
+    this.events.ended?.(id);
+    const message = `${reason} after ${describeBytes(state.nextOffset ?? 0)} of its stream; the output is incomplete`;
+    if (id === (this.primary ?? id) && !this.follow) throw new PipeError(message, 'incomplete');
+    this.events.warn(message);
   }
 
   /** While the connection was down, a gap could not close: its clock starts again. */

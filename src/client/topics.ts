@@ -55,6 +55,8 @@ export interface PipeTopics {
   readonly mailboxMarker: string;
   /** Where the consumer reports how much of one stream it has written. */
   progress(streamIdHex: string): string;
+  /** Retained while a stream's sender is connected; its Will clears it. */
+  sender(streamIdHex: string): string;
   /** A client's private echo topic, used to know that retained messages have all arrived. */
   echo(clientId: string): string;
 }
@@ -77,6 +79,7 @@ export function pipeTopics(name: string, root: string = DEFAULT_TOPIC_ROOT): Pip
     mailboxClientId: mailboxClientId(root, name),
     mailboxMarker: `${base}/m`,
     progress: (streamIdHex: string) => `${base}/a/${streamIdHex}`,
+    sender: (streamIdHex: string) => `${base}/s/${streamIdHex}`,
     echo: (clientId: string) => `${base}/e/${clientId}`,
   };
 }
