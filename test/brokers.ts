@@ -38,7 +38,7 @@ const EXTERNAL: (Omit<BrokerUnderTest, 'url'> & { variable: string })[] = [
       'files stay in the pipe and come out in order':
         "NATS hands frames published just after the mailbox session disconnects to the closed connection, and redelivers them only after its ack_wait (30 s): a later stream comes out first",
       'delivers exactly once when a sender and a receiver start at the same instant':
-        'now and then the receiver never gets the frames: NATS handed them to the mailbox connection the sender opened and closed, and does not deliver them to the next one',
+        'hung once here before the fix for sessions without their subscription (which also hung it on Mosquitto); kept as todo until NATS runs clean across many CI runs',
     },
   },
   { name: 'rabbitmq', variable: 'SKYPIPE_TEST_RABBITMQ_URL', bulkMiB: 64 },

@@ -18,7 +18,10 @@ export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, ow
     deliver: () => {},
   });
   try {
-    if (!sessionPresent) await subscribe(client, [topics.data], 1);
+    // Always: a session can exist without its subscription (a receiver that was taken over
+    // between its CONNECT and its SUBSCRIBE), and then frames would go nowhere. Subscribing again
+    // keeps what the session holds.
+    await subscribe(client, [topics.data], 1);
   } catch (error) {
     // Closed under us: a receiver (or another sender doing the same) took the session over, and
     // that client subscribes the mailbox itself.

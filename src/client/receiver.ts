@@ -79,7 +79,7 @@ class Receiver {
   private stopping = false;
   private readonly inbound: Inbound[] = [];
   private draining = false;
-  private gapTimer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
 
   constructor(private readonly request: ReceiveRequest) {
@@ -103,7 +103,7 @@ class Receiver {
     const result = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
     await this.openProbe(false);
     this.request.signal?.addEventListener('abort', () => this.fail(new PipeError('interrupted')), { once: true });
-    this.gapTimer = setInterval(() => {
+    this.watchdog = setInterval(() => {
       // A gap cannot close while the connections are down; its clock restarts when they are back.
       if (this.reconnects > 0) return this.assembler.restartGapClocks(Date.now());
       try {
@@ -159,7 +159,7 @@ class Receiver {
 
   /** Counts connections being restored, and reports on a terminal. */
   private async whileReconnecting(restore: () => Promise<unknown>): Promise<void> {
-    if (this.reconnects++ === 0) this.request.events.status?.('lost the connection to the broker; reconnecting');
+    if (this.reconnects++ === 0) this.request.events.status?.('the connection to the broker was interrupted; reconnecting');
     try {
       await restore();
       if (this.reconnects === 1 && !this.stopping) this.request.events.status?.('connected again');
@@ -384,7 +384,7 @@ class Receiver {
 
   /** Leaves cleanly: clears our presence record and disconnects, so no Will fires and the session stays. */
   private async detach(): Promise<void> {
-    if (this.gapTimer) clearInterval(this.gapTimer);
+    if (this.watchdog) clearInterval(this.watchdog);
     const client = this.mailbox?.client;
     this.mailbox = null;
     if (client?.connected) {

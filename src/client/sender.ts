@@ -138,7 +138,7 @@ class StreamPublisher {
   /** Gets a connection back and sends again every frame the broker had not acknowledged. */
   private async reconnect(): Promise<void> {
     const { target, topics, events } = this.request;
-    events.status?.('lost the connection to the broker; reconnecting');
+    events.status?.('the connection to the broker was interrupted; reconnecting');
     try {
       for (;;) {
         const options = senderConnection(topics, this.streamId, this.client.options.clientId!);
