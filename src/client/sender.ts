@@ -84,6 +84,7 @@ function senderConnection(topics: PipeTopics, streamId: Buffer, clientId: string
 /** One stream's frames: numbering, hashing, and the windows that keep the pipe within capacity. */
 class StreamPublisher {
   private readonly progressTopic: string;
+  private readonly senderTopic: string;
   private readonly hash = createHash('sha256');
   /** Frames published but not yet acknowledged by the broker, by sequence number: sent again after a reconnect. */
   private readonly inFlight = new Map<number, { frame: Buffer; length: number }>();
@@ -101,8 +102,6 @@ class StreamPublisher {
   private readonly unread = new Map<number, { frame: Buffer; end: number }>();
   private lost: PipeError | null = null;
   private wake: () => void = () => {};
-
-  private readonly senderTopic: string;
 
   constructor(
     private client: MqttClient,
@@ -135,7 +134,7 @@ class StreamPublisher {
     });
   }
 
-  /** Gets a connection back and sends again every frame the broker had not acknowledged. */
+  /** Gets a connection back and sends again every frame that no receiver is known to have written. */
   private async reconnect(): Promise<void> {
     const { target, topics, events } = this.request;
     events.status?.('the connection to the broker was interrupted; reconnecting');
