@@ -1,6 +1,9 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 
-/** The part of MQTT.js's client that sends a packet (not in its public types). */
+/**
+ * The part of MQTT.js's client that sends a packet (not in its public types; package.json keeps
+ * mqtt within 5.16.x, and the test suite fails if this stops working).
+ */
 interface PacketSender {
   _sendPacket(packet: { cmd: string; messageId?: number }, callback?: (error?: Error) => void, ...rest: unknown[]): void;
 }
