@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import type { BrokerTarget } from './broker-target.js';
 import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscribe } from './connection.js';
 import { PipeError } from './errors.js';
-import { reconnect } from './reconnect.js';
+import { reconnect, retryWhileClosed } from './reconnect.js';
 import { decodeFrame, FrameRejected, type Frame } from './frame.js';
 import { markNewMailbox } from './mailbox.js';
 import { encodePresence, ownPresence, PresenceWatch, type Presence } from './presence.js';
@@ -70,9 +70,8 @@ class Receiver {
   private claimed = false;
   /** Listening in: the probe session carries the data. */
   private listening = false;
-  /** Connections being restored now. */
-  private reconnects = 0;
   private checkingSenders = false;
+  /** Connections being restored now. */
   private readonly restoring = new Set<'probe' | 'mailbox'>();
   /** Quiet streams whose sender record was found cleared, and since when. */
   private readonly senderGoneSince = new Map<string, number>();
@@ -105,7 +104,7 @@ class Receiver {
     this.request.signal?.addEventListener('abort', () => this.fail(new PipeError('interrupted')), { once: true });
     this.watchdog = setInterval(() => {
       // A gap cannot close while the connections are down; its clock restarts when they are back.
-      if (this.reconnects > 0) return this.assembler.restartGapClocks(Date.now());
+      if (this.restoring.size > 0) return this.assembler.restartGapClocks(Date.now());
       try {
         this.assembler.checkGaps(Date.now());
       } catch (error) {
@@ -139,35 +138,28 @@ class Receiver {
 
   private onProbeClosed(client: MqttClient): void {
     if (this.probe !== client || this.stopping) return;
-    this.restore('probe');
+    void this.restore('probe');
   }
 
   /**
    * Restores one connection, one attempt at a time: a connection that closes while being restored
    * is retried by the attempt under way, or by a new one if it closed just as that finished.
+   * Reports on a terminal while any connection is down.
    */
-  private restore(which: 'probe' | 'mailbox'): void {
+  private async restore(which: 'probe' | 'mailbox'): Promise<void> {
     if (this.restoring.has(which) || this.stopping) return;
     this.restoring.add(which);
-    const open = async (): Promise<unknown> => (which === 'probe' ? this.openProbe(true) : this.openMailbox(true));
-    void this.whileReconnecting(() => this.persistently(open)).finally(() => {
-      this.restoring.delete(which);
-      const down = which === 'probe' ? !this.probe.connected : this.claimed && !this.mailbox?.client?.connected;
-      if (down) this.restore(which);
-    });
-  }
-
-  /** Counts connections being restored, and reports on a terminal. */
-  private async whileReconnecting(restore: () => Promise<unknown>): Promise<void> {
-    if (this.reconnects++ === 0) this.request.events.status?.('the connection to the broker was interrupted; reconnecting');
+    if (this.restoring.size === 1) this.request.events.status?.('the connection to the broker was interrupted; reconnecting');
     try {
-      await restore();
-      if (this.reconnects === 1 && !this.stopping) this.request.events.status?.('connected again');
+      await retryWhileClosed<unknown>(() => (which === 'probe' ? this.openProbe(true) : this.openMailbox(true)), () => this.stopping);
     } catch (error) {
       this.fail(error);
     } finally {
-      this.reconnects -= 1;
+      this.restoring.delete(which);
     }
+    const down = which === 'probe' ? !this.probe.connected : this.claimed && !this.mailbox?.client?.connected;
+    if (down) return this.restore(which);
+    if (this.restoring.size === 0 && !this.stopping) this.request.events.status?.('connected again');
   }
 
   /** Consume if nobody does; otherwise listen in. */
@@ -236,18 +228,7 @@ class Receiver {
     if (this.mailbox !== link) return;
     this.mailbox = null;
     if (this.stopping || !this.claimed) return;
-    this.restore('mailbox');
-  }
-
-  /** Retries `open` while its connection closes under it (a takeover or a flaky network). */
-  private async persistently(open: () => Promise<unknown>): Promise<unknown> {
-    for (;;) {
-      try {
-        return await open();
-      } catch (error) {
-        if (!(error instanceof ConnectionClosed) || this.stopping) throw error;
-      }
-    }
+    void this.restore('mailbox');
   }
 
   /** A Will from a taken-over connection can clear our record; put it back. */

@@ -1,5 +1,5 @@
 import type { BrokerTarget } from './broker-target.js';
-import { connect, type Connection, type ConnectOptions } from './connection.js';
+import { connect, ConnectionClosed, type Connection, type ConnectOptions } from './connection.js';
 import { PipeError } from './errors.js';
 
 /** How long skypipe keeps trying to get back to the broker after losing its connection. */
@@ -26,4 +26,18 @@ export async function reconnect(target: BrokerTarget, options: ConnectOptions, d
   if (stopped()) throw new PipeError('interrupted');
   const reason = lastError instanceof Error ? lastError.message : 'no connection';
   throw new PipeError(`lost the connection to the broker while ${doing} and could not get it back within ${RECONNECT_WINDOW_MS / 60_000} minutes: ${reason}`);
+}
+
+/**
+ * Runs `open` (a reconnect and what must follow it: subscriptions, records) again each time its
+ * connection closes under it before it is done: a takeover, or the network failing once more.
+ */
+export async function retryWhileClosed<T>(open: () => Promise<T>, stopped: () => boolean): Promise<T> {
+  for (;;) {
+    try {
+      return await open();
+    } catch (error) {
+      if (!(error instanceof ConnectionClosed) || stopped()) throw error;
+    }
+  }
 }

@@ -1,6 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { publish, subscribe } from './connection.js';
-import { PipeError } from './errors.js';
+import { ConnectionClosed, publish, subscribe } from './connection.js';
 
 let echoes = 0;
 
@@ -43,7 +42,7 @@ export async function roundTrip(client: MqttClient, echoBase: string): Promise<v
 
 /** Subscribes (`subscribing` includes `echoTopic`), publishes to `echoTopic` and waits for it to come back; fails if the connection closes. */
 async function echoThrough(client: MqttClient, echoTopic: string, subscribing: () => Promise<void>): Promise<void> {
-  if (!client.connected) throw new PipeError('the connection to the broker closed');
+  if (!client.connected) throw new ConnectionClosed();
   let echoed: () => void = () => {};
   let closed: (error: Error) => void = () => {};
   const echo = new Promise<void>((resolve, reject) => {
@@ -53,7 +52,7 @@ async function echoThrough(client: MqttClient, echoTopic: string, subscribing: (
   const onMessage = (incoming: string) => {
     if (incoming === echoTopic) echoed();
   };
-  const onClose = () => closed(new PipeError('the connection to the broker closed'));
+  const onClose = () => closed(new ConnectionClosed());
   client.on('message', onMessage);
   client.once('close', onClose);
   try {

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import type { BrokerTarget } from './broker-target.js';
-import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscribe, type ConnectOptions } from './connection.js';
-import { reconnect } from './reconnect.js';
+import { connect, disconnect, publish, randomClientId, subscribe, type ConnectOptions } from './connection.js';
+import { reconnect, retryWhileClosed } from './reconnect.js';
 import { PipeError } from './errors.js';
 import { encodeFrame, STREAM_ID_BYTES, type FrameType } from './frame.js';
 import { FrameCutter } from './frame-cutter.js';
@@ -139,18 +139,14 @@ class StreamPublisher {
     const { target, topics, events } = this.request;
     events.status?.('the connection to the broker was interrupted; reconnecting');
     try {
-      for (;;) {
+      const stopped = () => this.request.signal?.aborted === true;
+      await retryWhileClosed(async () => {
         const options = senderConnection(topics, this.streamId, this.client.options.clientId!);
-        const { client } = await reconnect(target, options, `sending into ${displayName(topics.name)}`, () => this.request.signal?.aborted === true);
+        const { client } = await reconnect(target, options, `sending into ${displayName(topics.name)}`, stopped);
         this.attach(client);
-        try {
-          await subscribe(client, [this.progressTopic], 0);
-          await publish(client, this.senderTopic, Buffer.from('1'), { qos: 1, retain: true });
-          break;
-        } catch (error) {
-          if (!(error instanceof ConnectionClosed)) throw error; // lost again at once: try again
-        }
-      }
+        await subscribe(client, [this.progressTopic], 0);
+        await publish(client, this.senderTopic, Buffer.from('1'), { qos: 1, retain: true });
+      }, stopped);
       const again = new Set([...this.unread.keys(), ...this.inFlight.keys()]);
       for (const seq of [...again].sort((a, b) => a - b)) {
         if (this.inFlight.has(seq)) this.transmit(seq);

@@ -76,7 +76,6 @@ export class StreamAssembler {
       return 'continue';
     }
     let state = this.streams.get(id);
-    if (state !== undefined) state.lastFrameAt = Date.now();
     if (state === undefined) {
       state = { nextOffset: null, nextSeq: null, hash: null, held: new Map(), gapSince: null, lastFrameAt: Date.now() };
       this.streams.set(id, state);
@@ -85,22 +84,25 @@ export class StreamAssembler {
       state.nextOffset = start;
       if (start === 0) state.hash = createHash('sha256');
       else this.events.joined(id, start);
-    } else if (state.nextOffset !== null && frame.offset < state.nextOffset) {
+      return this.writeReady(id, state);
+    }
+    state.lastFrameAt = Date.now();
+    const held = state.held.get(frame.offset);
+    if (state.nextOffset !== null && frame.offset < state.nextOffset) {
       ack(); // a frame written already
       return 'continue';
-    } else if (state.held.has(frame.offset)) {
+    }
+    if (held !== undefined) {
       // A second copy of a frame waiting its turn (a broker redelivered it): acknowledged with the
       // first once written, since some brokers (NATS) take either acknowledgement for both.
-      const held = state.held.get(frame.offset)!;
       const first = held.ack;
       held.ack = () => {
         first();
         ack();
       };
       return 'continue';
-    } else {
-      state.held.set(frame.offset, { frame, ack });
     }
+    state.held.set(frame.offset, { frame, ack });
     return this.writeReady(id, state);
   }
 
@@ -125,11 +127,20 @@ export class StreamAssembler {
   abandon(id: string, reason: string): void {
     const state = this.streams.get(id);
     if (state === undefined) return;
+    this.forget(id, state);
+    this.reportIncomplete(id, `${reason} after ${describeBytes(state.nextOffset ?? 0)} of its stream; the output is incomplete`);
+  }
+
+  /** Forgets a stream that has ended; copies of its frames still waiting are acknowledged. */
+  private forget(id: string, state: StreamState): void {
     this.finished.add(id);
     this.streams.delete(id);
     for (const held of state.held.values()) held.ack();
+  }
+
+  /** A stream that ended short: an error for the primary stream (without --follow), a warning for others. */
+  private reportIncomplete(id: string, message: string): void {
     this.events.ended?.(id);
-    const message = `${reason} after ${describeBytes(state.nextOffset ?? 0)} of its stream; the output is incomplete`;
     if (id === (this.primary ?? id) && !this.follow) throw new PipeError(message, 'incomplete');
     this.events.warn(message);
   }
@@ -176,16 +187,11 @@ export class StreamAssembler {
         continue;
       }
 
-      this.finished.add(id);
-      this.streams.delete(id);
-      for (const other of state.held.values()) other.ack();
+      this.forget(id, state);
       if (frame.type === 'abort') {
         ack();
-        this.events.ended?.(id);
         const reason = frame.payload.toString('utf8').slice(0, 200) || 'no reason given';
-        const message = `the sender stopped before the end of its stream (${reason}) after ${describeBytes(state.nextOffset!)}; the output is incomplete`;
-        if (isPrimary) throw new PipeError(message, 'incomplete');
-        this.events.warn(message);
+        this.reportIncomplete(id, `the sender stopped before the end of its stream (${reason}) after ${describeBytes(state.nextOffset!)}; the output is incomplete`);
         return 'continue';
       }
       if (state.hash !== null && !state.hash.digest().equals(frame.payload)) {
