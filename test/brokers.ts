@@ -36,9 +36,7 @@ const EXTERNAL: (Omit<BrokerUnderTest, 'url'> & { variable: string })[] = [
     bulkMiB: 64,
     knownFailures: {
       'files stay in the pipe and come out in order':
-        "NATS hands frames published just after the mailbox session disconnects to the closed connection, and redelivers them only after its ack_wait (30 s): a later stream comes out first",
-      'delivers exactly once when a sender and a receiver start at the same instant':
-        'hung once here before the fix for sessions without their subscription (which also hung it on Mosquitto); kept as todo until NATS runs clean across many CI runs',
+        "the second sender's mailbox check is handed the first stream's queued frames, and NATS sends them again only after its ack_wait (30 s): the later stream comes out first",
     },
   },
   { name: 'rabbitmq', variable: 'SKYPIPE_TEST_RABBITMQ_URL', bulkMiB: 64 },

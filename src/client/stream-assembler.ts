@@ -5,10 +5,11 @@ import type { Frame } from './frame.js';
 
 /**
  * How long frames after a gap wait for the missing ones. Brokers may redeliver a session's queued
- * frames interleaved with live ones (aedes does), so a gap is normal for a moment; one that lasts
- * means the broker dropped data.
+ * frames interleaved with live ones (aedes does), and NATS sends frames that a taken-over
+ * connection did not acknowledge again only after its ack_wait (30 s by default), so a gap is
+ * normal for a while; one that lasts longer than that means the broker dropped data.
  */
-export const GAP_TIMEOUT_MS = 15_000;
+export const GAP_TIMEOUT_MS = 45_000;
 
 interface Held {
   frame: Frame;
