@@ -1,143 +1,41 @@
 // npm test: runs the test files with node's test runner, after starting the other brokers the
 // core suite runs on (Mosquitto, NATS, RabbitMQ) on loopback ports of their own, when installed.
 // Under CI a broker that is missing or does not start fails the run.
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+// The broker recipes are shared with the fault suite, so this runs after the tests are built.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXTERNAL_KINDS, ExternalBroker, installed } from '../build/test/external-brokers.js';
 
 const ci = process.env.CI === 'true';
 const work = mkdtempSync(join(tmpdir(), 'skypipe-brokers-'));
 chmodSync(work, 0o755);
 const started = [];
 
-function which(command) {
-  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/bin', '/usr/local/sbin', ...(process.env.PATH ?? '').split(':')]) {
-    if (existsSync(join(dir, command))) return join(dir, command);
-  }
-  return null;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function answers(port, seconds) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return false;
-}
-
-/** A directory a broker that drops root privileges to `user` can write. */
-function ownedDir(name, user) {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  if (userInfo().uid === 0 && user) {
-    const id = spawnSync('id', ['-u', user], { encoding: 'utf8' });
-    const gid = spawnSync('id', ['-g', user], { encoding: 'utf8' });
-    if (id.status === 0) chownSync(dir, Number(id.stdout), Number(gid.stdout));
-  }
-  return dir;
-}
-
-const BROKERS = [
-  {
-    name: 'mosquitto',
-    variable: 'SKYPIPE_TEST_MOSQUITTO_URL',
-    command: 'mosquitto',
-    startSeconds: 10,
-    start(binary, port) {
-      // Stock settings plus a loopback listener and persistence; the default queue of 1,000 stays.
-      const dir = ownedDir('mosquitto', 'mosquitto');
-      const config = join(dir, 'mosquitto.conf');
-      writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\n`);
-      chmodSync(config, 0o644);
-      return spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
-    },
-  },
-  {
-    name: 'nats',
-    variable: 'SKYPIPE_TEST_NATS_URL',
-    command: 'nats-server',
-    startSeconds: 15,
-    start(binary, port) {
-      const dir = ownedDir('nats');
-      const config = join(dir, 'nats.conf');
-      writeFileSync(config, `listen: 127.0.0.1:-1\nserver_name: skypipe_test\njetstream { store_dir: "${dir}/js" }\nmqtt { listen: 127.0.0.1:${port} }\n`);
-      return spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'ignore'], detached: true });
-    },
-  },
-  {
-    name: 'rabbitmq',
-    variable: 'SKYPIPE_TEST_RABBITMQ_URL',
-    command: 'rabbitmq-server',
-    startSeconds: 60,
-    async start(binary, port) {
-      const dir = ownedDir('rabbitmq', 'rabbitmq');
-      const [amqp, dist] = [await freePort(), await freePort()];
-      writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${amqp}\nmqtt.listeners.tcp.default = 127.0.0.1:${port}\nmqtt.allow_anonymous = true\nloopback_users = none\n`);
-      writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_mqtt].\n');
-      for (const file of ['rabbitmq.conf', 'enabled_plugins']) chmodSync(join(dir, file), 0o644);
-      const env = {
-        ...process.env,
-        RABBITMQ_NODENAME: `skypipe${port}@localhost`,
-        RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
-        RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
-        RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
-        RABBITMQ_LOG_BASE: join(dir, 'log'),
-        RABBITMQ_DIST_PORT: String(dist),
-        ERL_EPMD_ADDRESS: '127.0.0.1',
-      };
-      return spawn(binary, [], { env, stdio: ['ignore', 'ignore', 'ignore'], detached: true });
-    },
-  },
-];
-
 async function startBrokers() {
   const problems = [];
-  for (const broker of BROKERS) {
-    const binary = which(broker.command);
+  for (const kind of EXTERNAL_KINDS) {
+    const binary = installed(kind);
     if (binary === null) {
-      problems.push(`${broker.name}: ${broker.command} is not installed`);
+      problems.push(`${kind} is not installed`);
       continue;
     }
-    const port = await freePort();
-    const child = await broker.start(binary, port);
-    started.push(child);
-    if (await answers(port, broker.startSeconds)) {
-      process.env[broker.variable] = `mqtt://127.0.0.1:${port}`;
-      console.log(`# ${broker.name} listens on 127.0.0.1:${port}`);
-    } else {
-      problems.push(`${broker.name}: did not listen within ${broker.startSeconds} s`);
+    const broker = new ExternalBroker(kind, binary, join(work, kind), { base: 'stock' });
+    try {
+      await broker.start();
+      started.push(broker);
+      process.env[`SKYPIPE_TEST_${kind.toUpperCase()}_URL`] = broker.url;
+      console.log(`# ${kind} listens on 127.0.0.1:${broker.port}`);
+    } catch (error) {
+      problems.push(error.message);
     }
   }
   return problems;
 }
 
 function stopBrokers() {
-  for (const child of started) {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
+  for (const broker of started) broker.stop();
 }
 
 const problems = await startBrokers();

@@ -31,6 +31,8 @@ export interface Running {
 
 export const SLOW_READER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'slow-reader.js');
 export const LINE_WRITER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'line-writer.js');
+/** A preload that moves a process's wall clock by SKYPIPE_TEST_CLOCK_OFFSET_MS. */
+export const CLOCK_OFFSET = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'clock-offset.js');
 export const CHUNKED_WRITER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'chunked-writer.js');
 
 /** A private world for a test: its own state directory (so its own local broker). */
@@ -175,4 +177,23 @@ export function skyWithBroker(): { sky: Sky; broker: ForegroundBroker } {
     await sky.close();
   });
   return { sky, broker };
+}
+
+/**
+ * Waits until a receiver consumes `name` on the broker at `url`: its retained presence record is
+ * set. Data published before that goes nowhere when the pipe has no mailbox yet.
+ */
+export async function consumerAttached(url: string, name: string, root?: string): Promise<void> {
+  const { default: mqtt } = await import('mqtt');
+  const { pipeTopics } = await import('../src/client/topics.js');
+  const topic = pipeTopics(name, root).presence;
+  const watcher = await mqtt.connectAsync(url, { protocolVersion: 4, clean: true, reconnectPeriod: 0 });
+  try {
+    let present = false;
+    watcher.on('message', (_topic, payload) => (present = payload.length > 0));
+    await watcher.subscribeAsync(topic, { qos: 1 });
+    await until(() => present, `a receiver consuming '${name}'`);
+  } finally {
+    await watcher.endAsync();
+  }
 }

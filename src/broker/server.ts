@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import aedesPersistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
+import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
 
 export interface BrokerSettings {
   host: string;
@@ -40,8 +41,10 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     const reason = cause?.code === 'LEVEL_LOCKED' || /lock/i.test(String((error as Error).message) + String(cause)) ? 'another broker is using it' : (error as Error).message;
     throw new Error(`cannot open the data directory ${settings.dataDir}: ${reason}`);
   }
+  const persistence = aedesPersistenceLevel(db);
+  lookUpExactRetainedTopics(persistence, db);
   const aedes = await Aedes.createBroker({
-    persistence: aedesPersistenceLevel(db),
+    persistence,
     preConnect: (client, _packet, callback) => {
       disableDuplicateFilter(client);
       callback(null, true);

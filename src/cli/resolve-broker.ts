@@ -32,5 +32,6 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
   if (!wasRunning && stderrIsTerminal()) {
     say(`started the local broker on 127.0.0.1:${sky.port}; to pipe between machines, run 'skypipe broker --host 0.0.0.0' on a reachable host and set SKYPIPE_URL=mqtt://HOST:1883 on each machine`);
   }
-  return { url: `mqtt://127.0.0.1:${sky.port}`, origin: 'the local broker (see skypipe broker status)' };
+  // Our broker speaks MQTT 3.1.1 only: no need to try 5 first.
+  return { url: `mqtt://127.0.0.1:${sky.port}`, origin: 'the local broker (see skypipe broker status)', protocolVersion: 4 };
 }

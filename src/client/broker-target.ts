@@ -7,6 +7,8 @@ export interface BrokerTarget {
   password?: string;
   /** Shown in errors: where this address came from ("--url", "SKYPIPE_URL", "the local sky"). */
   origin: string;
+  /** 5 or 4 (3.1.1) once known; until then a connection tries MQTT 5 first. */
+  protocolVersion?: 4 | 5;
 }
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);

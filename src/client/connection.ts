@@ -20,11 +20,31 @@ export interface ConnectOptions {
 export interface Connection {
   client: MqttClient;
   sessionPresent: boolean;
+  /** What the broker's CONNACK said, under MQTT 5; undefined when it set no limit or speaks 3.1.1. */
+  limits: BrokerLimits;
+}
+
+export interface BrokerLimits {
+  maximumPacketSize?: number;
+  /** Most QoS 1 publishes the broker takes from one client before it acknowledges any. */
+  receiveMaximum?: number;
+}
+
+/** MQTT 5 session expiry for a durable session: the largest value, which means never. */
+const SESSION_NEVER_EXPIRES = 0xffffffff;
+/** MQTT 5 reason code in a DISCONNECT: another connection took this client id over. */
+const SESSION_TAKEN_OVER = 0x8e;
+
+const takenOver = new WeakSet<MqttClient>();
+
+/** Whether the broker said (MQTT 5) that another connection with the same client id took this one over. */
+export function wasTakenOver(client: MqttClient): boolean {
+  return takenOver.has(client);
 }
 
 /** CONNACK return codes of MQTT 3.1.1 and the one-line advice for each. */
 const REFUSALS: Record<number, string> = {
-  1: 'the broker does not speak MQTT 3.1.1',
+  1: 'the broker speaks neither MQTT 5 nor MQTT 3.1.1',
   2: 'the broker refused the client id',
   3: 'the broker is unavailable',
   4: 'the broker refused the username or password; check --username/--password or the URL',
@@ -49,37 +69,70 @@ function describeConnectFailure(target: BrokerTarget, error: Error & { code?: st
   }
 }
 
-/** Opens one MQTT connection, or fails with a one-line reason within CONNECT_TIMEOUT_MS. */
-export function connect(target: BrokerTarget, options: ConnectOptions): Promise<Connection> {
+/** Refused for its protocol version: the broker does not speak MQTT 5. */
+class ProtocolRefused extends Error {}
+
+/**
+ * Opens one MQTT connection, or fails with a one-line reason within CONNECT_TIMEOUT_MS. Speaks
+ * MQTT 5 where the broker does, and MQTT 3.1.1 otherwise; the first connection to a broker finds
+ * out which, and `target` remembers it for the others.
+ */
+export async function connect(target: BrokerTarget, options: ConnectOptions): Promise<Connection> {
+  if (target.protocolVersion !== 4) {
+    try {
+      const connection = await connectWith(target, options, 5);
+      target.protocolVersion = 5;
+      return connection;
+    } catch (error) {
+      if (!(error instanceof ProtocolRefused)) throw error;
+      target.protocolVersion = 4;
+    }
+  }
+  return connectWith(target, options, 4);
+}
+
+function connectWith(target: BrokerTarget, options: ConnectOptions, protocolVersion: 4 | 5): Promise<Connection> {
   const clientOptions: IClientOptions = {
     clientId: options.clientId,
     clean: options.clean,
-    protocolVersion: 4,
+    protocolVersion,
     manualConnect: true,
     reconnectPeriod: 0,
     connectTimeout: CONNECT_TIMEOUT_MS,
+    // MQTT.js uses the broker's keep-alive instead when its CONNACK names one (MQTT 5).
     keepalive: 30,
   };
+  // Under MQTT 5 a session ends with its connection unless it has an expiry: a mailbox must outlive it.
+  if (protocolVersion === 5) clientOptions.properties = { sessionExpiryInterval: options.clean ? 0 : SESSION_NEVER_EXPIRES };
   if (target.username !== undefined) clientOptions.username = target.username;
   if (target.password !== undefined) clientOptions.password = target.password;
   if (options.will) clientOptions.will = options.will;
   const client = mqtt.connect(target.url, clientOptions);
   if (options.deliver) deliverWithDeferredAcks(client, options.deliver);
+  client.on('disconnect', (packet) => {
+    if (packet.reasonCode === SESSION_TAKEN_OVER) takenOver.add(client);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(Object.assign(new Error('no answer within 10 s'), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_MS);
-    const fail = (error: Error) => {
+    const fail = (error: Error & { code?: string | number }) => {
       clearTimeout(timer);
       client.removeAllListeners('connect');
       client.end(true);
-      reject(new PipeError(describeConnectFailure(target, error)));
+      // 1: a 3.1.1 broker's "unacceptable protocol version"; 0x84: the same from an MQTT 5 broker.
+      if (protocolVersion === 5 && (error.code === 1 || error.code === 0x84)) reject(new ProtocolRefused());
+      else reject(new PipeError(describeConnectFailure(target, error)));
     };
     client.once('connect', (connack) => {
       clearTimeout(timer);
       client.removeListener('error', fail);
       client.removeListener('close', onClose);
-      resolve({ client, sessionPresent: connack.sessionPresent });
+      const limits: BrokerLimits = {};
+      if (connack.properties?.maximumPacketSize !== undefined) limits.maximumPacketSize = connack.properties.maximumPacketSize;
+      if (connack.properties?.receiveMaximum !== undefined) limits.receiveMaximum = connack.properties.receiveMaximum;
+      resolve({ client, sessionPresent: connack.sessionPresent, limits });
     });
-    const onClose = () => fail(new Error('the broker closed the connection during the handshake'));
+    // A broker that does not know MQTT 5 may just hang up; 3.1.1 is tried next.
+    const onClose = () => (protocolVersion === 5 ? fail(Object.assign(new Error('closed'), { code: 1 })) : fail(new Error('the broker closed the connection during the handshake')));
     client.once('error', fail);
     client.once('close', onClose);
     client.connect();
@@ -104,7 +157,9 @@ function answered<T>(client: MqttClient, request: (answer: (error: Error | null,
     client.once('close', onClose);
     request((error, value) => {
       client.removeListener('close', onClose);
-      if (error) reject(error);
+      // MQTT.js fails what is pending with an error of its own just before it reports the
+      // close, so whether the connection is gone is known a moment later.
+      if (error) setImmediate(() => reject(client.connected ? error : new ConnectionClosed()));
       else resolve(value);
     });
   });

@@ -1,7 +1,7 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Writable } from 'node:stream';
 import type { BrokerTarget } from './broker-target.js';
-import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscribe } from './connection.js';
+import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscribe, wasTakenOver } from './connection.js';
 import { PipeError } from './errors.js';
 import { reconnect, retryWhileClosed } from './reconnect.js';
 import { decodeFrame, FrameRejected, type Frame } from './frame.js';
@@ -146,10 +146,10 @@ class Receiver {
    * is retried by the attempt under way, or by a new one if it closed just as that finished.
    * Reports on a terminal while any connection is down.
    */
-  private async restore(which: 'probe' | 'mailbox'): Promise<void> {
+  private async restore(which: 'probe' | 'mailbox', why = 'the connection to the broker was interrupted'): Promise<void> {
     if (this.restoring.has(which) || this.stopping) return;
     this.restoring.add(which);
-    if (this.restoring.size === 1) this.request.events.status?.('the connection to the broker was interrupted; reconnecting');
+    if (this.restoring.size === 1) this.request.events.status?.(`${why}; reconnecting`);
     try {
       await retryWhileClosed<unknown>(() => (which === 'probe' ? this.openProbe(true) : this.openMailbox(true)), () => this.stopping);
     } catch (error) {
@@ -228,7 +228,8 @@ class Receiver {
     if (this.mailbox !== link) return;
     this.mailbox = null;
     if (this.stopping || !this.claimed) return;
-    void this.restore('mailbox');
+    // MQTT 5 brokers say when another connection with the mailbox's client id took it over.
+    void this.restore('mailbox', wasTakenOver(link.client!) ? `another client took over the session of ${displayName(this.request.topics.name)}` : undefined);
   }
 
   /** A Will from a taken-over connection can clear our record; put it back. */

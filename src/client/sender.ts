@@ -7,6 +7,7 @@ import { reconnect, retryWhileClosed } from './reconnect.js';
 import { PipeError } from './errors.js';
 import { encodeFrame, STREAM_ID_BYTES, type FrameType } from './frame.js';
 import { FrameCutter } from './frame-cutter.js';
+import { fitToBroker } from './broker-limits.js';
 import { ensureMailbox } from './mailbox.js';
 import { PresenceWatch } from './presence.js';
 import { parseProgress } from './progress-report.js';
@@ -60,10 +61,17 @@ export interface SendRequest {
 /** Sends one stream (the input up to its EOF) into a pipe; resolves with its length once the broker holds all of it. */
 export async function send(request: SendRequest): Promise<number> {
   const streamId = randomBytes(STREAM_ID_BYTES);
-  const { client } = await connect(request.target, senderConnection(request.topics, streamId, randomClientId('sender')));
-  const stream = new StreamPublisher(client, request, streamId);
+  const { client, limits } = await connect(request.target, senderConnection(request.topics, streamId, randomClientId('sender')));
+  let settings: SendSettings;
   try {
-    await stream.prepare();
+    settings = fitToBroker(request.settings, limits, request.topics.data);
+  } catch (error) {
+    await disconnect(client);
+    throw error;
+  }
+  const stream = new StreamPublisher(client, { ...request, settings }, streamId);
+  try {
+    await stream.prepareThroughCuts();
     await stream.sendInput();
     return stream.length;
   } catch (error) {
@@ -174,8 +182,18 @@ class StreamPublisher {
     return this.offset;
   }
 
+  /** prepare(), again after reconnect() has brought back a connection that closed under it. */
+  async prepareThroughCuts(): Promise<void> {
+    const stopped = () => this.request.signal?.aborted === true;
+    await retryWhileClosed(async () => {
+      await this.reconnecting;
+      if (this.lost) throw this.lost;
+      await this.prepare();
+    }, stopped);
+  }
+
   /** Subscribes to the consumer's progress and makes sure the pipe buffers if nobody receives. */
-  async prepare(): Promise<void> {
+  private async prepare(): Promise<void> {
     const { target, topics, events } = this.request;
     await subscribe(this.client, [this.progressTopic], 0);
     await publish(this.client, this.senderTopic, Buffer.from('1'), { qos: 1, retain: true });

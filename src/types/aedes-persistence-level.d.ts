@@ -1,5 +1,9 @@
 declare module 'aedes-persistence-level' {
+  import type { Readable } from 'node:stream';
   import type { AbstractLevel } from 'abstract-level';
-  /** Aedes persistence stored in a Level database. */
-  export default function aedesPersistenceLevel(db: AbstractLevel<any, any, any>): unknown;
+  /** Aedes persistence stored in a Level database; only what skypipe touches is typed. */
+  export interface LevelPersistence {
+    createRetainedStreamCombi(patterns: string[]): Readable;
+  }
+  export default function aedesPersistenceLevel(db: AbstractLevel<any, any, any>): LevelPersistence;
 }

@@ -1,0 +1,32 @@
+import type { BrokerLimits } from './connection.js';
+import { PipeError } from './errors.js';
+import { HEADER_BYTES } from './frame.js';
+import type { SendSettings } from './sender.js';
+
+/** Smallest frame payload worth sending: below it, the headers outweigh the data. */
+const MIN_FRAME_BYTES = 1024;
+/** QoS 1 publishes a sender makes besides frames (its record, echoes) that count against the broker's receive maximum. */
+const OTHER_PUBLISHES = 4;
+
+/**
+ * Sizes frames and the in-flight window to what an MQTT 5 broker said it accepts in its CONNACK:
+ * a PUBLISH over its maximum packet size would make it close the connection.
+ */
+export function fitToBroker(settings: SendSettings, limits: BrokerLimits, dataTopic: string): SendSettings {
+  const fitted = { ...settings };
+  if (limits.maximumPacketSize !== undefined) {
+    // Fixed header (1 + up to 4 length bytes), topic (2 + bytes), packet id (2), no properties (1).
+    const overhead = 5 + 2 + Buffer.byteLength(dataTopic) + 2 + 1 + HEADER_BYTES;
+    const room = limits.maximumPacketSize - overhead;
+    if (room < MIN_FRAME_BYTES) {
+      throw new PipeError(
+        `the broker takes MQTT packets of at most ${limits.maximumPacketSize} bytes, too small for skypipe's frames; raise its maximum packet size (Mosquitto: max_packet_size) to 64 KiB or more`,
+      );
+    }
+    fitted.frameBytes = Math.min(settings.frameBytes, room);
+  }
+  if (limits.receiveMaximum !== undefined) {
+    fitted.maxFramesInFlight = Math.max(1, Math.min(settings.maxFramesInFlight, limits.receiveMaximum - OTHER_PUBLISHES));
+  }
+  return fitted;
+}
