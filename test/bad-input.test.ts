@@ -1,12 +1,8 @@
 // Bad input of every kind gets a one-line reason and the documented exit code, never a stack trace.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import mqtt from 'mqtt';
-import { encodeFrame, FRAME_VERSION } from '../src/client/frame.js';
-import { pipeTopics } from '../src/client/topics.js';
-import { freePort, skyWithBroker, sleep, type Result } from './harness.js';
+import { freePort, skyForSuite, type Result } from './harness.js';
 
 function assertOneLine(result: Result, code: number, pattern: RegExp): void {
   assert.equal(result.code, code, result.stderr);
@@ -16,7 +12,7 @@ function assertOneLine(result: Result, code: number, pattern: RegExp): void {
 }
 
 describe('bad input', () => {
-  const { sky, broker } = skyWithBroker();
+  const sky = skyForSuite();
 
   it('reports a broker that refuses connections', async () => {
     const port = await freePort();

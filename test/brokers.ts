@@ -43,9 +43,20 @@ const EXTERNAL: (Omit<BrokerUnderTest, 'url'> & { kind: ExternalKind; variable: 
         "the second sender's mailbox check is handed the first stream's queued frames, and NATS sends them again only after its ack_wait (30 s): the later stream comes out first",
       "gives buffered streams in the order the broker got them, whatever the senders' clocks say":
         "as for 'files stay in the pipe and come out in order': a second sender's mailbox check holds the first stream back for NATS's ack_wait",
+      'keeps buffered streams through a broker killed with SIGKILL and restarted':
+        "two streams buffered back to back: as for 'files stay in the pipe and come out in order', the second comes out first",
     },
   },
-  { name: 'rabbitmq', kind: 'rabbitmq', variable: 'SKYPIPE_TEST_RABBITMQ_URL', bulkMiB: 64 },
+  {
+    name: 'rabbitmq',
+    kind: 'rabbitmq',
+    variable: 'SKYPIPE_TEST_RABBITMQ_URL',
+    bulkMiB: 64,
+    knownFailures: {
+      'gives buffered data to exactly one of two receivers started together':
+        'fails about one run in six: a takeover here is slow enough that the first receiver has written the start of the stream and acknowledged it when the second takes the mailbox over, so the stream is split between them',
+    },
+  },
 ];
 
 export const BROKERS: BrokerUnderTest[] = [

@@ -1,6 +1,5 @@
 // The command line: the local broker's life, mode by standard input, names, racing receivers.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { Sky, skyForSuite, sleep, until } from './harness.js';

@@ -108,6 +108,9 @@ function connectWith(target: BrokerTarget, options: ConnectOptions, protocolVers
   if (target.password !== undefined) clientOptions.password = target.password;
   if (options.will) clientOptions.will = options.will;
   const client = mqtt.connect(target.url, clientOptions);
+  // Every request waiting for the broker's answer listens for the close: up to the frames in
+  // flight and a few more. Node would warn on stderr past 10.
+  client.setMaxListeners(64);
   if (options.deliver) deliverWithDeferredAcks(client, options.deliver);
   client.on('disconnect', (packet) => {
     if (packet.reasonCode === SESSION_TAKEN_OVER) takenOver.add(client);

@@ -311,7 +311,6 @@ class Receiver {
   }
 
   private enqueue(item: Inbound): void {
-    if (process.env.SKYPIPE_TRACE) { const p = Buffer.from(item.packet.payload); process.stderr.write(`in seq=${p.length >= 32 ? p.readUInt32BE(20) : -1} link=${item.mailbox ? 'm' : 'p'} claimed=${this.claimed} cur=${item.mailbox === this.mailbox}\n`); }
     this.inbound.push(item);
     void this.drain();
   }

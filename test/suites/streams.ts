@@ -25,6 +25,9 @@ export function streams(sky: Sky, test: TestFn, bigMiB: number): void {
     const [sent, received] = await Promise.all([sender.result, receiver.result]);
     assert.equal(sent.code, 0, sent.stderr);
     assert.equal(received.code, 0, received.stderr);
+    // Nothing but errors on stderr when it is not a terminal.
+    assert.equal(sent.stderr, '');
+    assert.equal(received.stderr, '');
     assert.equal(received.stdout.toString(), `${hash.digest('hex')}  -\n`);
   });
 
