@@ -1,10 +1,15 @@
 // MQTT 5 where the broker speaks it (Mosquitto), MQTT 3.1.1 elsewhere: the version each broker
-// gets, durable mailbox sessions under MQTT 5, and frames sized to the broker's maximum packet.
+// gets, durable mailbox sessions under MQTT 5, frames sized to the broker's maximum packet, and
+// the reason codes of a refusal.
 // (Mosquitto 2.0.11 closes a taken-over connection without the 0x8E reason code, so the takeover
 // report is not tested here.)
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { parseBrokerUrl } from '../src/client/broker-target.js';
 import { connect, disconnect, publish, subscribe } from '../src/client/connection.js';
 import { BROKERS } from './brokers.js';
@@ -85,5 +90,30 @@ describe('MQTT 5 on Mosquitto with a tiny maximum packet size', () => {
       sent.stderr,
       "skypipe: the broker takes MQTT packets of at most 600 bytes, too small for skypipe's frames; raise its maximum packet size (Mosquitto: max_packet_size) to 64 KiB or more\n",
     );
+  });
+});
+
+describe('MQTT 5 refusals on Mosquitto', () => {
+  const binary = installed('mosquitto');
+  if (binary === null) return; // reported above
+  // A password file Mosquitto (running as its own user) can read.
+  const dir = mkdtempSync(join(tmpdir(), 'skypipe-passwords-'));
+  chmodSync(dir, 0o755);
+  const passwords = join(dir, 'passwords');
+  spawnSync('mosquitto_passwd', ['-b', '-c', passwords, 'alice', 'secret']);
+  chmodSync(passwords, 0o644);
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const { sky, broker } = skyWithExternalBroker('mosquitto', binary, { base: 'recommended', extra: `allow_anonymous false\npassword_file ${passwords}\n` });
+
+  it('names the refusal in one line: wrong password, no credentials', async () => {
+    const port = broker.port;
+    for (const url of [`mqtt://alice:wrong@127.0.0.1:${port}`, `mqtt://127.0.0.1:${port}`]) {
+      const sent = await sky.run(['send', 'x', '--url', url], { input: 'hi\n' });
+      assert.equal(sent.code, 1);
+      // Mosquitto 2.0 answers both with reason code 0x87 under MQTT 5.
+      assert.equal(sent.stderr, `skypipe: cannot use broker ${url.replace(':wrong', '')} (from --url): the broker says this user is not authorized\n`);
+    }
+    const allowed = await sky.run(['send', 'x', '--url', `mqtt://alice:secret@127.0.0.1:${port}`], { input: 'hi\n' });
+    assert.equal(allowed.code, 0, allowed.stderr);
   });
 });

@@ -42,13 +42,25 @@ export function wasTakenOver(client: MqttClient): boolean {
   return takenOver.has(client);
 }
 
-/** CONNACK return codes of MQTT 3.1.1 and the one-line advice for each. */
+const BAD_CREDENTIALS = 'the broker refused the username or password; check --username/--password or the URL';
+const NOT_AUTHORIZED = 'the broker says this user is not authorized';
+
+/** CONNACK return codes of MQTT 3.1.1 (1-5) and reason codes of MQTT 5, with the one-line advice for each. */
 const REFUSALS: Record<number, string> = {
   1: 'the broker speaks neither MQTT 5 nor MQTT 3.1.1',
   2: 'the broker refused the client id',
   3: 'the broker is unavailable',
-  4: 'the broker refused the username or password; check --username/--password or the URL',
-  5: 'the broker says this user is not authorized',
+  4: BAD_CREDENTIALS,
+  5: NOT_AUTHORIZED,
+  0x85: 'the broker refused the client id',
+  0x86: BAD_CREDENTIALS,
+  0x87: NOT_AUTHORIZED,
+  0x88: 'the broker is unavailable',
+  0x89: 'the broker is busy; try again later',
+  0x8a: 'the broker has banned this client',
+  0x8c: 'the broker asks for an authentication method skypipe does not offer',
+  0x97: 'the broker says this user is over its quota',
+  0x9f: 'the broker refuses connections this fast; try again later',
 };
 
 function describeConnectFailure(target: BrokerTarget, error: Error & { code?: string | number }): string {
