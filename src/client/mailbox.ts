@@ -11,6 +11,7 @@ import { displayName, type PipeTopics } from './topics.js';
  * `own` is the caller's own connection, used to read and write the mailbox marker.
  */
 export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, own: MqttClient, warn: (message: string) => void): Promise<void> {
+  const markedBefore = await isMarked(own, topics);
   const { client, sessionPresent } = await connect(target, {
     clientId: topics.mailboxClientId,
     clean: false,
@@ -29,16 +30,23 @@ export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, ow
   } finally {
     await disconnect(client);
   }
-  if (!sessionPresent) await markNewMailbox(own, topics, warn);
+  if (!sessionPresent) await markNewMailbox(own, topics, warn, markedBefore);
+}
+
+/** Whether the mailbox marker is set. Read before connecting with the mailbox's client id (see markNewMailbox). */
+export async function isMarked(own: MqttClient, topics: PipeTopics): Promise<boolean> {
+  const marker = await readRetained(own, topics.mailboxMarker, topics.echo(own.options.clientId!));
+  return marker !== null && marker.length > 0;
 }
 
 /**
- * Called when the broker said the mailbox session did not exist. The retained marker says whether
- * it existed before: then the broker lost it, and whatever waited in the pipe with it.
+ * Called when the broker said the mailbox session did not exist. If the marker was set before
+ * the caller connected, the session existed before: the broker lost it, and whatever waited in
+ * the pipe with it. A marker read after connecting could be one that a receiver and a sender
+ * creating the session at the same instant had just set (aedes answered both "no session").
  */
-export async function markNewMailbox(own: MqttClient, topics: PipeTopics, warn: (message: string) => void): Promise<void> {
-  const marker = await readRetained(own, topics.mailboxMarker, topics.echo(own.options.clientId!));
-  if (marker !== null && marker.length > 0) {
+export async function markNewMailbox(own: MqttClient, topics: PipeTopics, warn: (message: string) => void, markedBefore: boolean): Promise<void> {
+  if (markedBefore) {
     warn(
       `the broker had lost the session that holds ${displayName(topics.name)} (restarted without durable storage, or the session expired); ` +
         'if anything waited in the pipe, it is gone',

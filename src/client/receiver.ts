@@ -5,7 +5,7 @@ import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscri
 import { PipeError } from './errors.js';
 import { reconnect, retryWhileClosed } from './reconnect.js';
 import { decodeFrame, FrameRejected, type Frame } from './frame.js';
-import { markNewMailbox } from './mailbox.js';
+import { isMarked, markNewMailbox } from './mailbox.js';
 import { encodePresence, ownPresence, PresenceWatch, type Presence } from './presence.js';
 import { encodeProgress, parseProgress } from './progress-report.js';
 import { readRetained } from './retained.js';
@@ -213,13 +213,15 @@ class Receiver {
       will: { topic: topics.presence, payload: Buffer.alloc(0), retain: true, qos: 1 as const },
       deliver: (packet: IPublishPacket, ack: () => void) => (packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: link }) : ack()),
     };
+    // On a reconnect the probe may be down too; the marker then is read after connecting.
+    const markedBefore = again ? null : await isMarked(this.probe, topics);
     const { client, sessionPresent } = again ? await reconnect(target, options, this.doing(), () => this.stopping) : await connect(target, options);
     link.client = client;
     this.mailbox = link;
     client.on('close', () => this.onMailboxClosed(link));
     await publish(client, topics.presence, encodePresence(this.presence), { qos: 1, retain: true });
     await subscribe(client, [topics.data], 1);
-    if (!sessionPresent) await markNewMailbox(this.probe, topics, this.request.events.warn);
+    if (!sessionPresent) await markNewMailbox(this.probe, topics, this.request.events.warn, markedBefore ?? (await isMarked(this.probe, topics)));
     return link;
   }
 
