@@ -1,7 +1,7 @@
 // Mosquitto, NATS and RabbitMQ as test processes on loopback ports of their own. The test runner
 // starts one of each for the core suite; the fault suite starts private ones it can kill.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +70,7 @@ const RECIPES: Record<ExternalKind, Recipe> = {
       for (const file of ['rabbitmq.conf', 'enabled_plugins', 'rabbitmq-env.conf']) chmodSync(join(dir, file), 0o644);
       const env = {
         ...process.env,
-        RABBITMQ_NODENAME: `skypipe${port}@localhost`,
+        RABBITMQ_NODENAME: rabbitNodeName(port),
         RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
         RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
         RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
@@ -83,6 +83,31 @@ const RECIPES: Record<ExternalKind, Recipe> = {
     },
   },
 };
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Processes whose environment holds `entry` (NAME=value); the node's name is not on its command line. */
+function processesWithEnvironment(entry: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry)) found.push(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+function rabbitNodeName(port: number): string {
+  return `skypipe${port}@localhost`;
+}
 
 export const EXTERNAL_KINDS = Object.keys(RECIPES) as ExternalKind[];
 
@@ -147,16 +172,16 @@ export class ExternalBroker {
     }
   }
 
-  /** Sends `signal` to the broker's whole process group (RabbitMQ runs several processes). */
+  /**
+   * Sends `signal` to the broker's whole process group. RabbitMQ's Erlang node runs outside it
+   * (Debian's script starts it through su), so it is signalled by its node name too.
+   */
   stop(signal: NodeJS.Signals = 'SIGTERM'): void {
     const child = this.child;
     this.child = null;
     if (child?.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
+    signalQuietly(-child.pid, signal);
+    if (this.kind === 'rabbitmq') for (const pid of processesWithEnvironment(`RABBITMQ_NODENAME=${rabbitNodeName(this.port)}`)) signalQuietly(pid, signal);
   }
 
   /** Kills the broker and waits until its port is free, so a restart can take it. */

@@ -18,6 +18,15 @@ const CLAIM_SETTLE_MS = 200;
 const QUIET_STREAM_MS = 3000;
 /** How long a listener that joins mid-stream waits for earlier frames delivered out of order. */
 const LISTEN_IN_SETTLE_MS = 300;
+/**
+ * A gap this old at a consumer may be one the broker will not fill: frames held after the gap fill
+ * its delivery window (RabbitMQ sends 10 unacknowledged at a time), and the missing ones went back
+ * to its queue behind them when a takeover closed the connection that had them.
+ */
+const STALLED_GAP_MS = 3000;
+/** How often, and how many times for one gap, the mailbox connection is opened again for it. */
+const STALLED_GAP_RETRY_MS = 10_000;
+const STALLED_GAP_RETRIES = 3;
 
 export interface ReceiveEvents {
   warn(message: string): void;
@@ -79,6 +88,7 @@ class Receiver {
   private readonly inbound: Inbound[] = [];
   private draining = false;
   private watchdog: NodeJS.Timeout | null = null;
+  private stalledGap = { retries: 0, lastAt: 0 };
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
 
   constructor(private readonly request: ReceiveRequest) {
@@ -110,6 +120,7 @@ class Receiver {
       } catch (error) {
         this.fail(error);
       }
+      this.unstickGap(Date.now());
       void this.checkSenders(Date.now());
     }, 1000);
     void this.attach().catch((error: unknown) => this.fail(error));
@@ -232,6 +243,26 @@ class Receiver {
     if (this.stopping || !this.claimed) return;
     // MQTT 5 brokers say when another connection with the mailbox's client id took it over.
     void this.restore('mailbox', wasTakenOver(link.client!) ? `another client took over the session of ${displayName(this.request.topics.name)}` : undefined);
+  }
+
+  /**
+   * Opens the mailbox connection again when a gap has stalled: on a new connection the broker sends
+   * what is unacknowledged again, oldest first (MQTT-4.4.0-1). Frames held meanwhile are the same
+   * bytes; the copies that come again are acknowledged with them.
+   */
+  private unstickGap(now: number): void {
+    const since = this.assembler.oldestGapSince();
+    if (since === null) {
+      this.stalledGap = { retries: 0, lastAt: 0 };
+      return;
+    }
+    const client = this.mailbox?.client;
+    if (!this.claimed || !client?.connected || this.restoring.size > 0) return;
+    if (now - since < STALLED_GAP_MS || now - this.stalledGap.lastAt < STALLED_GAP_RETRY_MS || this.stalledGap.retries >= STALLED_GAP_RETRIES) return;
+    this.stalledGap = { retries: this.stalledGap.retries + 1, lastAt: now };
+    this.mailbox = null;
+    // A DISCONNECT, so that no Will clears our presence record meanwhile.
+    void disconnect(client).finally(() => this.restore('mailbox', 'frames are missing from a stream; asking the broker for them again'));
   }
 
   /** A Will from a taken-over connection can clear our record; put it back. */

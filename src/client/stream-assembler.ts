@@ -119,6 +119,13 @@ export class StreamAssembler {
     }
   }
 
+  /** When the oldest gap still open began, or null if no stream has one. */
+  oldestGapSince(): number | null {
+    let oldest: number | null = null;
+    for (const { gapSince } of this.streams.values()) if (gapSince !== null && (oldest === null || gapSince < oldest)) oldest = gapSince;
+    return oldest;
+  }
+
   /** Streams that are open but have had no frame for `quietMs`. */
   quietStreams(now: number, quietMs: number): string[] {
     return [...this.streams].filter(([, state]) => now - state.lastFrameAt >= quietMs).map(([id]) => id);
