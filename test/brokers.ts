@@ -1,5 +1,6 @@
 // The brokers the core suite runs on. Ours always; the others when `npm test` could start them
 // (scripts/run-tests.mjs puts their URLs in the environment).
+import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { ExternalKind } from './external-brokers.js';
 
@@ -29,6 +30,16 @@ export function testsFor(broker: BrokerUnderTest): TestFn {
     if (reason === undefined) it(name, { timeout: TEST_TIMEOUT_MS }, body);
     else it(name, { timeout: TEST_TIMEOUT_MS, todo: `known to fail on ${broker.name}: ${reason}` }, body);
   };
+}
+
+/**
+ * Stands in for a suite that cannot run because its broker is missing: a loud skip locally, a
+ * failure under CI, which runs every broker.
+ */
+export function missingBroker(suite: string, broker: string, reason: string): void {
+  console.warn(`WARNING: ${suite} does not run on ${broker}: ${reason}`);
+  if (process.env.CI === 'true') it(`runs on ${broker}`, () => assert.fail(`${reason}; CI runs every broker (see .ci/run)`));
+  else it.skip(`SKIPPED: ${reason}`);
 }
 
 const EXTERNAL: (Omit<BrokerUnderTest, 'url'> & { kind: ExternalKind; variable: string })[] = [

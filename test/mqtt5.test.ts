@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseBrokerUrl } from '../src/client/broker-target.js';
 import { connect, disconnect, publish, subscribe } from '../src/client/connection.js';
-import { BROKERS } from './brokers.js';
+import { BROKERS, missingBroker } from './brokers.js';
 import { installed, skyWithExternalBroker } from './external-brokers.js';
 import { skyWithBroker, until } from './harness.js';
 
@@ -42,9 +42,7 @@ describe('MQTT versions', () => {
 describe('MQTT 5 on Mosquitto', () => {
   const binary = installed('mosquitto');
   if (binary === null) {
-    console.warn('WARNING: the MQTT 5 tests do not run: mosquitto is not installed');
-    if (CI) it('runs on mosquitto', () => assert.fail('mosquitto is not installed; CI runs every broker (see .ci/run)'));
-    else it.skip('SKIPPED: mosquitto is not installed');
+    missingBroker('the MQTT 5 suite', 'mosquitto', 'mosquitto is not installed');
     return;
   }
   // 70,000 bytes: skypipe's 1 MiB frames do not fit, 64 KiB ones do.

@@ -71,7 +71,7 @@ export async function send(request: SendRequest): Promise<number> {
   }
   const stream = new StreamPublisher(client, { ...request, settings }, streamId);
   try {
-    await stream.prepareThroughCuts();
+    await stream.prepare();
     await stream.sendInput();
     return stream.length;
   } catch (error) {
@@ -152,8 +152,7 @@ class StreamPublisher {
         const options = senderConnection(topics, this.streamId, this.client.options.clientId!);
         const { client } = await reconnect(target, options, `sending into ${displayName(topics.name)}`, stopped);
         this.attach(client);
-        await subscribe(client, [this.progressTopic], 0);
-        await publish(client, this.senderTopic, Buffer.from('1'), { qos: 1, retain: true });
+        await this.announce();
       }, stopped);
       const again = new Set([...this.unread.keys(), ...this.inFlight.keys()]);
       for (const seq of [...again].sort((a, b) => a - b)) {
@@ -182,23 +181,32 @@ class StreamPublisher {
     return this.offset;
   }
 
-  /** prepare(), again after reconnect() has brought back a connection that closed under it. */
-  async prepareThroughCuts(): Promise<void> {
-    const stopped = () => this.request.signal?.aborted === true;
-    await retryWhileClosed(async () => {
-      await this.reconnecting;
-      if (this.lost) throw this.lost;
-      await this.prepare();
-    }, stopped);
+  /** Runs a request to the broker, and again once reconnect() has brought back a connection that closed under it. */
+  private throughCuts<T>(step: () => Promise<T>): Promise<T> {
+    return retryWhileClosed(
+      async () => {
+        await this.reconnecting;
+        if (this.lost) throw this.lost;
+        return step();
+      },
+      () => this.request.signal?.aborted === true,
+    );
   }
 
-  /** Subscribes to the consumer's progress and makes sure the pipe buffers if nobody receives. */
-  private async prepare(): Promise<void> {
-    const { target, topics, events } = this.request;
+  /** Follows the consumer's progress and sets the sender record, which tells receivers this sender is connected. */
+  private async announce(): Promise<void> {
     await subscribe(this.client, [this.progressTopic], 0);
     await publish(this.client, this.senderTopic, Buffer.from('1'), { qos: 1, retain: true });
-    const presence = await PresenceWatch.start(this.client, topics, events.warn);
-    if (presence.current === null) await ensureMailbox(target, topics, this.client, events.warn);
+  }
+
+  /** Announces the stream and makes sure the pipe buffers if nobody receives. */
+  prepare(): Promise<void> {
+    return this.throughCuts(async () => {
+      const { target, topics, events } = this.request;
+      await this.announce();
+      const presence = await PresenceWatch.start(this.client, topics, events.warn);
+      if (presence.current === null) await ensureMailbox(target, topics, this.client, events.warn);
+    });
   }
 
   async sendInput(): Promise<void> {
@@ -229,15 +237,7 @@ class StreamPublisher {
     await this.publishFrame('end', this.hash.digest());
     await this.waitFor(() => this.inFlight.size === 0);
     // Some brokers (aedes) acknowledge a publish before storing it; this waits until they have.
-    for (;;) {
-      try {
-        await roundTrip(this.client, this.request.topics.echo(this.client.options.clientId!));
-        return;
-      } catch (error) {
-        if (this.client.connected && this.reconnecting === null) throw error;
-        await this.waitFor(() => this.reconnecting === null && this.client.connected);
-      }
-    }
+    await this.throughCuts(() => roundTrip(this.client, this.request.topics.echo(this.client.options.clientId!)));
   }
 
   /** Tells receivers the stream will not be complete; best effort, the connection may be gone. */
