@@ -47,6 +47,7 @@ describe('bad input', () => {
   it('refuses unknown options and bad sizes as usage errors', async () => {
     assertOneLine(await sky.run(['recv', 'x', '--bogus']), 2, /^skypipe: Unknown argument: bogus; see skypipe --help\n$/);
     assertOneLine(await sky.run(['send', 'x', '--capacity', 'lots'], { input: 'x' }), 2, /^skypipe: --capacity: 'lots' is not a size/);
-    assertOneLine(await sky.run(['broker', '--port', 'http']), 2, /^skypipe: --port: 'http' is not a port number\n$/);
+    assertOneLine(await sky.run(['broker', '--port', 'http']), 2, /^skypipe: --port: 'http' is not a port number \(0-65535, or off\)\n$/);
+    assertOneLine(await sky.run(['broker', '--tls-port', '70000']), 2, /^skypipe: --tls-port: '70000' is not a port number \(0-65535, or off\)\n$/);
   });
 });

@@ -128,9 +128,11 @@ export class ForegroundBroker {
   /** Chosen at the first start, kept for restarts. */
   port = 0;
 
+  /** `extraArgs`: more listeners, certificates; the plain listener stays, for the tests' own clients. */
   constructor(
     private readonly sky: Sky,
     readonly dataDir: string = join(sky.dir, 'broker-data'),
+    private readonly extraArgs: string[] = [],
   ) {}
 
   get url(): string {
@@ -139,7 +141,7 @@ export class ForegroundBroker {
 
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
-    this.running = this.sky.start(['broker', '--port', String(this.port), '--data-dir', this.dataDir]);
+    this.running = this.sky.start(['broker', '--port', String(this.port), '--data-dir', this.dataDir, ...this.extraArgs]);
     const running = this.running;
     await until(() => running.stderrSoFar().includes('listening') || running.child.exitCode !== null, 'the broker to listen');
     if (running.child.exitCode !== null) throw new Error(`broker failed: ${running.stderrSoFar()}`);

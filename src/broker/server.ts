@@ -1,21 +1,21 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import aedesPersistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
+import type { ListenerSettings, TlsCredentials } from './listener-settings.js';
+import { openListener, type OpenListener } from './listeners.js';
 
 export interface BrokerSettings {
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
+  listeners: ListenerSettings[];
+  /** For mqtts and wss listeners. */
+  tls: TlsCredentials | null;
   /** Where sessions, queued frames and retained messages are kept across restarts. */
   dataDir: string;
 }
 
 export interface RunningBroker {
-  host: string;
-  port: number;
+  listeners: OpenListener[];
   close(): Promise<void>;
 }
 
@@ -30,7 +30,7 @@ function disableDuplicateFilter(client: object): void {
   (client as { duplicates: object }).duplicates = new Proxy({}, { get: () => 0, set: () => true });
 }
 
-/** Starts the Aedes broker with durable storage on one MQTT-over-TCP listener. */
+/** Starts the Aedes broker with durable storage on its listeners. */
 export async function startBroker(settings: BrokerSettings): Promise<RunningBroker> {
   mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
   const db = new Level(settings.dataDir);
@@ -50,28 +50,18 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
       callback(null, true);
     },
   });
-  const server: Server = createServer(aedes.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(settings.port, settings.host, () => {
-      server.removeListener('error', reject);
-      resolve();
-    });
-  }).catch(async (error: NodeJS.ErrnoException) => {
+  const listeners: OpenListener[] = [];
+  const close = async () => {
+    const stopped = Promise.all(listeners.map((listener) => listener.close()));
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await stopped;
     await db.close();
-    const reason = error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EACCES' ? 'permission denied' : error.message;
-    throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${reason}`);
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    host: address.address,
-    port: address.port,
-    close: async () => {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await stopped;
-      await db.close();
-    },
   };
+  try {
+    for (const listener of settings.listeners) listeners.push(await openListener(listener, (stream) => aedes.handle(stream), settings.tls));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { listeners, close };
 }

@@ -1,22 +1,20 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
+import type { BrokerSettings } from '../broker/server.js';
 import { localSkyPaths, readLocalSkyRecord, removeLocalSkyRecord, runningLocalSky, stopLocalSky, writeLocalSkyRecord } from '../broker/local-sky.js';
 import { stateDir } from '../broker/state-dir.js';
 import { PipeError } from '../client/errors.js';
+import { resolveBrokerOptions, type BrokerServeFlags } from './broker-options.js';
 import { say } from './messages.js';
 
-export interface BrokerRunFlags {
-  host: string;
-  port: number;
-  dataDir?: string | undefined;
-  localSky: boolean;
-}
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-/** `skypipe broker`: runs the broker in the foreground until SIGINT or SIGTERM. */
-export async function runBroker(flags: BrokerRunFlags): Promise<number> {
-  const settings = flags.localSky
-    ? { host: '127.0.0.1', port: 0, dataDir: localSkyPaths().dataDir }
-    : { host: flags.host, port: flags.port, dataDir: flags.dataDir ?? join(stateDir(), 'broker-data') };
+/** `skypipe broker`: runs the broker in the foreground until SIGINT or SIGTERM. The local sky is one on 127.0.0.1. */
+export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Promise<number> {
+  const settings: BrokerSettings = localSky
+    ? { listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }], tls: null, dataDir: localSkyPaths().dataDir }
+    : resolveBrokerOptions(flags);
   let broker;
   try {
     // Loaded here only: sending and receiving never pay for the broker's start-up.
@@ -25,21 +23,20 @@ export async function runBroker(flags: BrokerRunFlags): Promise<number> {
   } catch (error) {
     throw new PipeError((error as Error).message);
   }
-  const url = `mqtt://${broker.host.includes(':') ? `[${broker.host}]` : broker.host}:${broker.port}`;
-  if (flags.localSky) {
-    writeLocalSkyRecord({ pid: process.pid, host: '127.0.0.1', port: broker.port, dataDir: settings.dataDir, startedAt: new Date().toISOString() });
+  if (localSky) {
+    writeLocalSkyRecord({ pid: process.pid, host: '127.0.0.1', port: broker.listeners[0]!.port, dataDir: settings.dataDir, startedAt: new Date().toISOString() });
   } else {
-    say(`broker listening on ${url}, data in ${settings.dataDir}`);
-    if (!['127.0.0.1', '::1', 'localhost'].includes(flags.host)) {
-      say('warning: this broker has no authentication yet; anyone who reaches this port can read and write every pipe');
+    say(`broker listening on ${broker.listeners.map((listener) => listener.url).join(', ')}; data in ${settings.dataDir}`);
+    if (settings.listeners.some((listener) => !LOOPBACK.has(listener.host))) {
+      say('warning: this broker has no authentication yet; anyone who reaches it can read and write every pipe');
     }
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(name, () => resolve(name));
   });
-  if (flags.localSky) removeLocalSkyRecord(process.pid);
+  if (localSky) removeLocalSkyRecord(process.pid);
   await broker.close();
-  if (!flags.localSky) say(`broker stopped (${signal})`);
+  if (!localSky) say(`broker stopped (${signal})`);
   return 0;
 }
 
@@ -64,5 +61,25 @@ export async function brokerStop(): Promise<number> {
   const record = readLocalSkyRecord();
   if (await stopLocalSky()) process.stdout.write(`stopped the local broker (pid ${record?.pid})\n`);
   else process.stdout.write('no local broker was running\n');
+  return 0;
+}
+
+/**
+ * `skypipe broker cert`: a self-signed CA and a server certificate for `names`. The fingerprint
+ * clients pin goes alone to standard output, for scripts; the rest to standard error.
+ */
+export async function brokerCert(dir: string | undefined, names: string[], replace: boolean): Promise<number> {
+  const { generateCertificates } = await import('../broker/certificates.js');
+  const hosts = names.length > 0 ? names : ['localhost', '127.0.0.1', '::1', hostname()];
+  let files;
+  try {
+    files = await generateCertificates(dir ?? join(stateDir(), 'broker-tls'), [...new Set(hosts)], replace);
+  } catch (error) {
+    throw new PipeError(`cannot make certificates: ${(error as Error).message}`);
+  }
+  say(`wrote ${files.server} and ${files.serverKey} for ${[...new Set(hosts)].join(', ')}, signed by the CA in ${files.ca}; valid until ${files.notAfter.toISOString().slice(0, 10)}`);
+  say(`serve them: skypipe broker --tls-port 8883 --cert ${files.server} --key ${files.serverKey}`);
+  say(`clients pin the CA: --pin ${files.fingerprint} (or SKYPIPE_PIN), or trust it with --ca ${files.ca}`);
+  process.stdout.write(`${files.fingerprint}\n`);
   return 0;
 }

@@ -1,7 +1,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { PipeError } from '../client/errors.js';
-import { brokerStatus, brokerStop, runBroker } from './broker-command.js';
+import { brokerCert, brokerStatus, brokerStop, runBroker } from './broker-command.js';
+import { LISTENER_FLAGS, type BrokerServeFlags } from './broker-options.js';
 import { EXIT, exitCodeFor, exitCodeForSignal } from './exit-codes.js';
 import { modeFromStdin } from './input-mode.js';
 import { say } from './messages.js';
@@ -43,6 +44,8 @@ async function transfer(mode: 'send' | 'receive' | 'auto', argv: Record<string, 
     url: argv.url as string | undefined,
     username: argv.username as string | undefined,
     password: argv.password as string | undefined,
+    pin: argv.pin as string | undefined,
+    ca: argv.ca as string | undefined,
     signal,
   };
   const resolved = mode === 'auto' ? modeFromStdin() : mode;
@@ -63,10 +66,12 @@ async function main(): Promise<number> {
   const parser = yargs(hideBin(process.argv))
     .scriptName('skypipe')
     .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
-    .usage('Usage: skypipe [send|recv] [NAME] [options]\n       skypipe broker [status|stop] [options]')
+    .usage('Usage: skypipe [send|recv] [NAME] [options]\n       skypipe broker [run|status|stop|cert] [options]')
     .option('url', { type: 'string', describe: 'broker URL: mqtt://, mqtts://, ws:// or wss:// (default: SKYPIPE_URL, else the local broker)', global: true })
     .option('username', { type: 'string', describe: 'broker user name (or SKYPIPE_USERNAME, or in the URL)', global: true })
     .option('password', { type: 'string', describe: 'broker password (or SKYPIPE_PASSWORD, or in the URL)', global: true })
+    .option('pin', { type: 'string', describe: "TLS: trust the broker whose certificate (or CA) has this SHA-256 fingerprint, as 'skypipe broker cert' prints it (or SKYPIPE_PIN)", global: true })
+    .option('ca', { type: 'string', describe: 'TLS: trust the CA certificates in this PEM file too (or SKYPIPE_CA)', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or status lines; errors only', global: true })
     .option('follow', { alias: 'f', type: 'boolean', describe: 'receive: keep receiving stream after stream (log aggregation)', global: true })
     .option('topic-prefix', { type: 'string', describe: 'put all topics under this prefix (or SKYPIPE_TOPIC_PREFIX), for a shared broker', global: true })
@@ -83,21 +88,30 @@ async function main(): Promise<number> {
     )
     .command(
       'broker [action]',
-      'run a broker in the foreground; "status" or "stop" for the local broker',
-      (y) =>
-        y
-          .positional('action', { choices: ['run', 'status', 'stop'] as const, default: 'run' as const })
-          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on (0.0.0.0 for all)' })
-          .option('port', { type: 'string', default: '1883', describe: 'TCP port for MQTT' })
-          .option('data-dir', { type: 'string', describe: 'where sessions and buffered data are kept (default: state directory)' })
-          .option('local-sky', { type: 'boolean', hidden: true }),
+      'run a broker in the foreground; "status" or "stop" for the local broker; "cert" makes a self-signed TLS certificate',
+      (y) => {
+        let options = y
+          .positional('action', { choices: ['run', 'status', 'stop', 'cert'] as const, default: 'run' as const })
+          .option('host', { type: 'string', describe: 'address to listen on, 0.0.0.0 or :: for all (or SKYPIPE_BROKER_HOST; default 127.0.0.1)' });
+        for (const { flag, variable, fallback, what } of Object.values(LISTENER_FLAGS)) {
+          options = options.option(flag, { type: 'string', describe: `port for ${what}, or off (or ${variable}; default ${fallback ?? 'off'})` });
+        }
+        return options
+          .option('cert', { type: 'string', describe: 'TLS certificate chain, PEM, for --tls-port and --wss-port (or SKYPIPE_BROKER_CERT)' })
+          .option('key', { type: 'string', describe: 'its private key, PEM (or SKYPIPE_BROKER_KEY)' })
+          .option('data-dir', { type: 'string', describe: 'where sessions and buffered data are kept (or SKYPIPE_BROKER_DATA_DIR; default: state directory)' })
+          .option('dir', { type: 'string', describe: 'cert: where to write the certificates (default: state directory)' })
+          .option('name', { type: 'string', array: true, describe: 'cert: a host name or IP address the certificate is for; repeat for more (default: localhost, loopback, this host)' })
+          .option('force', { type: 'boolean', describe: 'cert: replace certificates already there' })
+          .option('local-sky', { type: 'boolean', hidden: true });
+      },
       (argv) =>
         run(async () => {
           if (argv.action === 'status') return brokerStatus();
           if (argv.action === 'stop') return brokerStop();
-          const port = Number(argv.port);
-          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PipeError(`--port: '${argv.port}' is not a port number`, 'usage');
-          return runBroker({ host: argv.host, port, dataDir: argv['data-dir'], localSky: argv['local-sky'] === true });
+          if (argv.action === 'cert') return brokerCert(argv.dir, (argv.name ?? []).map(String), argv.force === true);
+          const ports = Object.fromEntries(Object.entries(LISTENER_FLAGS).map(([kind, { flag }]) => [kind, argv[flag] as string | undefined])) as BrokerServeFlags['ports'];
+          return runBroker({ host: argv.host, ports, cert: argv.cert, key: argv.key, dataDir: argv['data-dir'] }, argv['local-sky'] === true);
         })(),
     )
     .epilogue(EPILOGUE)

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { parseBrokerUrl, type BrokerTarget } from '../client/broker-target.js';
+import { parsePin, type TlsTrust } from '../client/tls-trust.js';
 import { PipeError } from '../client/errors.js';
 import { ensureLocalSky, runningLocalSky } from '../broker/local-sky.js';
 import { say, stderrIsTerminal } from './messages.js';
@@ -7,6 +9,8 @@ export interface BrokerFlags {
   url?: string | undefined;
   username?: string | undefined;
   password?: string | undefined;
+  pin?: string | undefined;
+  ca?: string | undefined;
 }
 
 /** How to run this skypipe again (to start the local broker). */
@@ -14,13 +18,40 @@ export function selfCommand(): string[] {
   return [process.execPath, ...process.execArgv, process.argv[1]!];
 }
 
+/** Adds --pin or --ca (or SKYPIPE_PIN, SKYPIPE_CA) to a TLS broker's target. */
+function withTrust(target: BrokerTarget, flags: BrokerFlags): BrokerTarget {
+  const pin = flags.pin !== undefined ? { raw: flags.pin, origin: '--pin' } : fromEnvironment('SKYPIPE_PIN');
+  const ca = flags.ca !== undefined ? { raw: flags.ca, origin: '--ca' } : fromEnvironment('SKYPIPE_CA');
+  if (pin === undefined && ca === undefined) return target;
+  if (!/^(mqtts|wss):/.test(target.url)) {
+    throw new PipeError(`${(pin ?? ca)!.origin} is for brokers reached over TLS (mqtts:// or wss://), not ${target.url}`, 'usage');
+  }
+  const trust: TlsTrust = {};
+  if (pin !== undefined) trust.pin = parsePin(pin.raw, pin.origin);
+  if (ca !== undefined) trust.ca = readCaFile(ca.raw, ca.origin);
+  return { ...target, tls: trust };
+}
+
+function fromEnvironment(name: string): { raw: string; origin: string } | undefined {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' ? undefined : { raw, origin: name };
+}
+
+function readCaFile(path: string, origin: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new PipeError(`${origin}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 'usage');
+  }
+}
+
 /** The broker to use: --url, else SKYPIPE_URL, else the local sky (started if needed). */
 export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
   const username = flags.username ?? process.env.SKYPIPE_USERNAME;
   const password = flags.password ?? process.env.SKYPIPE_PASSWORD;
-  if (flags.url !== undefined) return parseBrokerUrl(flags.url, '--url', username, password);
+  if (flags.url !== undefined) return withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags);
   const fromEnv = process.env.SKYPIPE_URL;
-  if (fromEnv !== undefined && fromEnv !== '') return parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password);
+  if (fromEnv !== undefined && fromEnv !== '') return withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags);
 
   const wasRunning = await runningLocalSky();
   let sky;

@@ -1,4 +1,5 @@
 import { PipeError } from './errors.js';
+import type { TlsTrust } from './tls-trust.js';
 
 /** Where the client connects, and how to name it in messages. */
 export interface BrokerTarget {
@@ -9,6 +10,8 @@ export interface BrokerTarget {
   origin: string;
   /** 5 or 4 (3.1.1) once known; until then a connection tries MQTT 5 first. */
   protocolVersion?: 4 | 5;
+  /** For mqtts:// and wss://: a pinned fingerprint or CA beyond the system's CAs. */
+  tls?: TlsTrust;
 }
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);

@@ -3,6 +3,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionGrant
 import { deliverWithDeferredAcks } from './deferred-acks.js';
 import { describeTarget, type BrokerTarget } from './broker-target.js';
 import { PipeError } from './errors.js';
+import { tlsOptions } from './tls-trust.js';
 
 export const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -63,10 +64,39 @@ const REFUSALS: Record<number, string> = {
   0x9f: 'the broker refuses connections this fast; try again later',
 };
 
-function describeConnectFailure(target: BrokerTarget, error: Error & { code?: string | number }): string {
+const UNTRUSTED =
+  "the broker's TLS certificate is not signed by a CA this machine trusts; pin it with --pin (the fingerprint 'skypipe broker cert' printed) or give its CA with --ca FILE";
+
+const NOT_TLS = "the broker does not speak TLS at this address; use mqtt:// or ws:// for a plain listener, or the broker's TLS port";
+
+/** TLS failures (Node's codes), each with the one-line advice for it. */
+const TLS_FAILURES: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED,
+  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT: UNTRUSTED,
+  CERT_HAS_EXPIRED: "the broker's TLS certificate has expired; renew it on the broker",
+  CERT_NOT_YET_VALID: "the broker's TLS certificate is not valid yet; check the clocks",
+  ERR_SSL_WRONG_VERSION_NUMBER: NOT_TLS,
+  ERR_SSL_PACKET_LENGTH_TOO_LONG: NOT_TLS,
+};
+
+function describeConnectFailure(target: BrokerTarget, error: Error & { code?: string | number; reason?: string }): string {
   const where = `${describeTarget(target)} (from ${target.origin})`;
   if (typeof error.code === 'number' && REFUSALS[error.code] !== undefined) return `cannot use broker ${where}: ${REFUSALS[error.code]}`;
+  if (typeof error.code === 'string' && TLS_FAILURES[error.code] !== undefined) return `cannot use broker ${where}: ${TLS_FAILURES[error.code]}`;
+  // OpenSSL's answer to a peer that is not speaking TLS, when Node gives no code of its own.
+  if (error.code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/.test(error.message)) return `cannot use broker ${where}: ${NOT_TLS}`;
   switch (error.code) {
+    case 'ECONNRESET':
+      return /^(mqtts|wss):/.test(target.url)
+        ? `cannot use broker ${where}: the broker hung up during the TLS handshake; if that port is a plain listener, use mqtt:// or ws://`
+        : `cannot use broker ${where}: the broker hung up during the handshake; if that port speaks TLS, use mqtts:// or wss://`;
+    case 'SKYPIPE_PIN_MISMATCH':
+      return `cannot use broker ${where}: ${error.message}`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `cannot use broker ${where}: the broker's TLS certificate is not for this host name (${error.reason ?? error.message}); connect with a name it lists, or pin it with --pin`;
     case 'ECONNREFUSED':
       return `cannot reach broker ${where}: connection refused; is the broker running and the port right?`;
     case 'ENOTFOUND':
@@ -103,8 +133,15 @@ export async function connect(target: BrokerTarget, options: ConnectOptions): Pr
   return connectWith(target, options, 4);
 }
 
-function connectWith(target: BrokerTarget, options: ConnectOptions, protocolVersion: 4 | 5): Promise<Connection> {
+async function connectWith(target: BrokerTarget, options: ConnectOptions, protocolVersion: 4 | 5): Promise<Connection> {
+  let tls;
+  try {
+    tls = await tlsOptions(target.url, target.tls);
+  } catch (error) {
+    throw new PipeError(describeConnectFailure(target, error as Error));
+  }
   const clientOptions: IClientOptions = {
+    ...tls,
     clientId: options.clientId,
     clean: options.clean,
     protocolVersion,
@@ -147,7 +184,7 @@ function connectWith(target: BrokerTarget, options: ConnectOptions, protocolVers
       resolve({ client, sessionPresent: connack.sessionPresent, limits });
     });
     // A broker that does not know MQTT 5 may just hang up; 3.1.1 is tried next.
-    const onClose = () => (protocolVersion === 5 ? fail(Object.assign(new Error('closed'), { code: 1 })) : fail(new Error('the broker closed the connection during the handshake')));
+    const onClose = () => (protocolVersion === 5 ? fail(Object.assign(new Error('closed'), { code: 1 })) : fail(new Error('the broker closed the connection during the handshake; if that port speaks TLS, use mqtts:// or wss://')));
     client.once('error', fail);
     client.once('close', onClose);
     client.connect();

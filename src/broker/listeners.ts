@@ -1,0 +1,67 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { needsTls, type ListenerKind, type ListenerSettings, type TlsCredentials } from './listener-settings.js';
+
+
+export interface OpenListener {
+  kind: ListenerKind;
+  /** The URL clients use, with the port actually bound. */
+  url: string;
+  port: number;
+  /** Stops accepting connections; the broker closes the ones it has. */
+  close(): Promise<void>;
+}
+
+/** Node reads the certificate and key when the server is made: OpenSSL's complaint, named. */
+function withCertificate<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw new Error(`the certificate (--cert) or key (--key) is not usable: ${(error as Error).message}`);
+  }
+}
+
+/** Opens one listener that hands each client's byte stream to `handle`. */
+export async function openListener(settings: ListenerSettings, handle: (stream: Duplex) => void, tls: TlsCredentials | null): Promise<OpenListener> {
+  const { kind, host, port } = settings;
+  if (needsTls(kind) && tls === null) throw new Error(`a ${kind} listener needs a certificate and key (--cert and --key)`);
+  let server: Server | HttpServer;
+  let webSockets: WebSocketServer | null = null;
+  if (kind === 'mqtt') server = createTcpServer(handle);
+  else if (kind === 'mqtts') server = withCertificate(() => createTlsServer({ cert: tls!.cert, key: tls!.key }, handle));
+  else {
+    const http = kind === 'wss' ? withCertificate(() => createHttpsServer({ cert: tls!.cert, key: tls!.key })) : createHttpServer();
+    http.on('request', (_request, response) => {
+      response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('MQTT over WebSocket: connect with a WebSocket client\n');
+    });
+    webSockets = new WebSocketServer({ server: http });
+    webSockets.on('connection', (socket) => handle(createWebSocketStream(socket)));
+    server = http;
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  }).catch((error: NodeJS.ErrnoException) => {
+    const reason = error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EACCES' ? 'permission denied' : error.message;
+    throw new Error(`cannot listen for ${kind} on ${host}:${port}: ${reason}`);
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    kind,
+    port: bound,
+    url: `${kind}://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        webSockets?.close();
+        server.close(() => resolve());
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}

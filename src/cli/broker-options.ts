@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LISTENER_KINDS, needsTls, type ListenerKind, type ListenerSettings, type TlsCredentials } from '../broker/listener-settings.js';
+import { stateDir } from '../broker/state-dir.js';
+import { PipeError } from '../client/errors.js';
+
+/** `skypipe broker` flags as given; each falls back to its environment variable (for containers). */
+export interface BrokerServeFlags {
+  host?: string | undefined;
+  /** Per listener: a port number, 0 for any free port, or "off". */
+  ports: Record<ListenerKind, string | undefined>;
+  cert?: string | undefined;
+  key?: string | undefined;
+  dataDir?: string | undefined;
+}
+
+export interface BrokerOptions {
+  listeners: ListenerSettings[];
+  tls: TlsCredentials | null;
+  dataDir: string;
+}
+
+/** The flag and environment variable that set each listener's port; plain MQTT is on by default. */
+export const LISTENER_FLAGS: Record<ListenerKind, { flag: string; variable: string; fallback?: string; what: string }> = {
+  mqtt: { flag: 'port', variable: 'SKYPIPE_BROKER_PORT', fallback: '1883', what: 'MQTT over TCP' },
+  mqtts: { flag: 'tls-port', variable: 'SKYPIPE_BROKER_TLS_PORT', what: 'MQTT over TLS (usually 8883)' },
+  ws: { flag: 'ws-port', variable: 'SKYPIPE_BROKER_WS_PORT', what: 'MQTT over WebSocket' },
+  wss: { flag: 'wss-port', variable: 'SKYPIPE_BROKER_WSS_PORT', what: 'MQTT over secure WebSocket (usually 443)' },
+};
+
+const fromEnvironment = (name: string): string | undefined => {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+};
+
+function parsePort(raw: string, flag: string): number | null {
+  if (raw === 'off') return null;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) throw new PipeError(`--${flag}: '${raw}' is not a port number (0-65535, or off)`, 'usage');
+  return port;
+}
+
+function readPem(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new PipeError(`--${flag}: cannot read ${path}: ${reason}`, 'usage');
+  }
+}
+
+/** Settles the broker's listeners, certificate and data directory from flags, then the environment. */
+export function resolveBrokerOptions(flags: BrokerServeFlags): BrokerOptions {
+  const host = flags.host ?? fromEnvironment('SKYPIPE_BROKER_HOST') ?? '127.0.0.1';
+  const listeners: ListenerSettings[] = [];
+  for (const kind of LISTENER_KINDS) {
+    const { flag, variable, fallback } = LISTENER_FLAGS[kind];
+    const raw = flags.ports[kind] ?? fromEnvironment(variable) ?? fallback;
+    const port = raw === undefined ? null : parsePort(raw, flag);
+    if (port !== null) listeners.push({ kind, host, port });
+  }
+  if (listeners.length === 0) throw new PipeError('every listener is off; give at least one of --port, --tls-port, --ws-port, --wss-port', 'usage');
+  const certPath = flags.cert ?? fromEnvironment('SKYPIPE_BROKER_CERT');
+  const keyPath = flags.key ?? fromEnvironment('SKYPIPE_BROKER_KEY');
+  let tls: TlsCredentials | null = null;
+  const secure = listeners.find((listener) => needsTls(listener.kind));
+  if (secure !== undefined) {
+    if (certPath === undefined || keyPath === undefined) {
+      throw new PipeError(`--${LISTENER_FLAGS[secure.kind].flag} needs --cert and --key; 'skypipe broker cert' makes a self-signed pair`, 'usage');
+    }
+    tls = { cert: readPem(certPath, 'cert'), key: readPem(keyPath, 'key') };
+  }
+  const dataDir = flags.dataDir ?? fromEnvironment('SKYPIPE_BROKER_DATA_DIR') ?? join(stateDir(), 'broker-data');
+  return { listeners, tls, dataDir };
+}

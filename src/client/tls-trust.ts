@@ -1,0 +1,90 @@
+import type { IClientOptions } from 'mqtt';
+import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
+import { isIP } from 'node:net';
+import { X509Certificate } from 'node:crypto';
+import { PipeError } from './errors.js';
+
+/**
+ * How a client trusts a TLS broker beyond the system's CAs: a pinned SHA-256 fingerprint (of the
+ * broker's CA or its own certificate), or a CA file. A pin is the identity: the host name is not
+ * checked against the certificate then.
+ */
+export interface TlsTrust {
+  /** Normalised fingerprint: 32 upper-case hex bytes joined by colons. */
+  pin?: string;
+  /** CA certificates in PEM. */
+  ca?: string;
+  /** The pinned certificate and those above it, once a first handshake found them. */
+  pinnedChain?: string[];
+}
+
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Reads a fingerprint as `skypipe broker cert` prints it, or as openssl does (with or without colons, any case). */
+export function parsePin(raw: string, origin: string): string {
+  const hex = raw.replace(/^sha256[:=]/i, '').replace(/[:\s]/g, '');
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new PipeError(`${origin}: '${raw}' is not a SHA-256 fingerprint; give the sha256:… line that 'skypipe broker cert' printed`, 'usage');
+  }
+  return hex.toUpperCase().match(/../g)!.join(':');
+}
+
+/** A certificate the broker presented that matches no pin. */
+export class PinMismatch extends Error {
+  readonly code = 'SKYPIPE_PIN_MISMATCH';
+  constructor(presented: string) {
+    super(`the broker's certificate does not match the pinned fingerprint (its CA is sha256:${presented}); someone may be intercepting the connection, or the broker has a new certificate`);
+  }
+}
+
+/** The certificates a TLS peer presented, leaf first. */
+function chainOf(leaf: PeerCertificate): PeerCertificate[] {
+  const chain: PeerCertificate[] = [];
+  // A self-signed certificate is its own issuer.
+  for (let cert: DetailedPeerCertificate | undefined = leaf as DetailedPeerCertificate; cert !== undefined && !chain.includes(cert); cert = cert.issuerCertificate) {
+    chain.push(cert);
+  }
+  return chain;
+}
+
+/** The fingerprint to show for a chain: its top, the CA that 'skypipe broker cert' has clients pin. */
+const topOf = (chain: PeerCertificate[]): string => chain.at(-1)?.fingerprint256 ?? 'nothing';
+
+const pemOf = (cert: PeerCertificate): string => new X509Certificate(cert.raw).toString();
+
+/** One handshake without checks, to see the chain the broker presents; the pinned part of it is then trusted as a CA. */
+function presentedChain(host: string, port: number, pin: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) });
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('no TLS handshake within 10 s'), { code: 'ETIMEDOUT' })), HANDSHAKE_TIMEOUT_MS);
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      const chain = chainOf(socket.getPeerCertificate(true));
+      socket.destroy();
+      const at = chain.findIndex((cert) => cert.fingerprint256 === pin);
+      if (at < 0) reject(new PinMismatch(topOf(chain)));
+      else resolve(chain.slice(at).map(pemOf));
+    });
+  });
+}
+
+/** MQTT.js options for a TLS connection (mqtts:// or wss://) under `trust`; none for plain URLs. */
+export async function tlsOptions(url: string, trust: TlsTrust | undefined): Promise<Partial<IClientOptions>> {
+  const parsed = new URL(url);
+  if (trust === undefined || (parsed.protocol !== 'mqtts:' && parsed.protocol !== 'wss:')) return {};
+  if (trust.pin === undefined) return trust.ca === undefined ? {} : { ca: trust.ca, wsOptions: { ca: trust.ca } };
+  const pin = trust.pin;
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  trust.pinnedChain ??= await presentedChain(host, Number(parsed.port), pin);
+  // Checked on every connection, not only the first: the pin, whatever name the certificate carries.
+  const checkServerIdentity = (_host: string, cert: PeerCertificate) =>
+    chainOf(cert).some((presented) => presented.fingerprint256 === pin) ? undefined : new PinMismatch(topOf(chainOf(cert)));
+  const options = { ca: trust.pinnedChain, rejectUnauthorized: true, checkServerIdentity };
+  // ws hands these to Node's TLS as they are (its typing of checkServerIdentity is not Node's).
+  return { ...options, wsOptions: options as unknown as IClientOptions['wsOptions'] };
+}
