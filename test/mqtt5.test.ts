@@ -105,11 +105,15 @@ describe('MQTT 5 refusals on Mosquitto', () => {
 
   it('names the refusal in one line: wrong password, no credentials', async () => {
     const port = broker.port;
-    for (const url of [`mqtt://alice:wrong@127.0.0.1:${port}`, `mqtt://127.0.0.1:${port}`]) {
-      const sent = await sky.run(['send', 'x', '--url', url], { input: 'hi\n' });
+    // Mosquitto 2.0 answers both with reason code 0x87 under MQTT 5; without credentials, that means they are needed.
+    const refusals = [
+      [`mqtt://alice:wrong@127.0.0.1:${port}`, 'the broker says this user is not authorized'],
+      [`mqtt://127.0.0.1:${port}`, 'the broker requires a user name and password; give --username and --password (or SKYPIPE_USERNAME and SKYPIPE_PASSWORD)'],
+    ];
+    for (const [url, reason] of refusals) {
+      const sent = await sky.run(['send', 'x', '--url', url!], { input: 'hi\n' });
       assert.equal(sent.code, 1);
-      // Mosquitto 2.0 answers both with reason code 0x87 under MQTT 5.
-      assert.equal(sent.stderr, `skypipe: cannot use broker ${url.replace(':wrong', '')} (from --url): the broker says this user is not authorized\n`);
+      assert.equal(sent.stderr, `skypipe: cannot use broker ${url!.replace(':wrong', '')} (from --url): ${reason}\n`);
     }
     const allowed = await sky.run(['send', 'x', '--url', `mqtt://alice:secret@127.0.0.1:${port}`], { input: 'hi\n' });
     assert.equal(allowed.code, 0, allowed.stderr);

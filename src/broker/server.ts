@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Aedes } from 'aedes';
 import aedesPersistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
+import { accessHooks, type AccessPolicy } from './access.js';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
 import type { ListenerSettings, TlsCredentials } from './listener-settings.js';
 import { openListener, type OpenListener } from './listeners.js';
@@ -12,6 +13,8 @@ export interface BrokerSettings {
   tls: TlsCredentials | null;
   /** Where sessions, queued frames and retained messages are kept across restarts. */
   dataDir: string;
+  /** Users and their namespaces; null lets every client in, to every topic. */
+  access: AccessPolicy | null;
 }
 
 export interface RunningBroker {
@@ -43,12 +46,17 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   }
   const persistence = aedesPersistenceLevel(db);
   lookUpExactRetainedTopics(persistence, db);
+  const access = settings.access === null ? null : accessHooks(settings.access);
   const aedes = await Aedes.createBroker({
     persistence,
-    preConnect: (client, _packet, callback) => {
+    preConnect: (client, packet, callback) => {
       disableDuplicateFilter(client);
-      callback(null, true);
+      if (access === null) callback(null, true);
+      else access.preConnect(client, packet, callback);
     },
+    ...(access === null
+      ? {}
+      : { authenticate: access.authenticate, authorizePublish: access.authorizePublish, authorizeSubscribe: access.authorizeSubscribe }),
   });
   const listeners: OpenListener[] = [];
   const close = async () => {

@@ -5,16 +5,14 @@ import type { BrokerSettings } from '../broker/server.js';
 import { localSkyPaths, readLocalSkyRecord, removeLocalSkyRecord, runningLocalSky, stopLocalSky, writeLocalSkyRecord } from '../broker/local-sky.js';
 import { stateDir } from '../broker/state-dir.js';
 import { PipeError } from '../client/errors.js';
-import { resolveBrokerOptions, type BrokerServeFlags } from './broker-options.js';
+import { listensBeyondLoopback, resolveBrokerOptions, type BrokerServeFlags } from './broker-options.js';
 import { say } from './messages.js';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** `skypipe broker`: runs the broker in the foreground until SIGINT or SIGTERM. The local sky is one on 127.0.0.1. */
 export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Promise<number> {
   const settings: BrokerSettings = localSky
-    ? { listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }], tls: null, dataDir: localSkyPaths().dataDir }
-    : resolveBrokerOptions(flags);
+    ? { listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }], tls: null, dataDir: localSkyPaths().dataDir, access: null }
+    : await resolveBrokerOptions(flags);
   let broker;
   try {
     // Loaded here only: sending and receiving never pay for the broker's start-up.
@@ -27,8 +25,11 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
     writeLocalSkyRecord({ pid: process.pid, host: '127.0.0.1', port: broker.listeners[0]!.port, dataDir: settings.dataDir, startedAt: new Date().toISOString() });
   } else {
     say(`broker listening on ${broker.listeners.map((listener) => listener.url).join(', ')}; data in ${settings.dataDir}`);
-    if (settings.listeners.some((listener) => !LOOPBACK.has(listener.host))) {
-      say('warning: this broker has no authentication yet; anyone who reaches it can read and write every pipe');
+    if (settings.access === null && listensBeyondLoopback(settings.listeners)) {
+      say('warning: anonymous access: anyone who reaches this broker can read and write every pipe');
+    } else if (settings.access !== null) {
+      const anonymous = settings.access.anonymous ? '; anonymous clients share the topics outside u/' : '';
+      say(`${settings.access.users.size} user(s), each confined to u/NAME/${anonymous}`);
     }
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LISTENER_KINDS, needsTls, type ListenerKind, type ListenerSettings, type TlsCredentials } from '../broker/listener-settings.js';
+import type { AccessPolicy } from '../broker/access.js';
 import { stateDir } from '../broker/state-dir.js';
+import { checkUserName, hashPassword, readUsers, UserDirectory, type Users } from '../broker/users.js';
 import { PipeError } from '../client/errors.js';
 
 /** `skypipe broker` flags as given; each falls back to its environment variable (for containers). */
@@ -12,12 +14,25 @@ export interface BrokerServeFlags {
   cert?: string | undefined;
   key?: string | undefined;
   dataDir?: string | undefined;
+  users?: string | undefined;
+  anonymous?: boolean | undefined;
 }
 
 export interface BrokerOptions {
   listeners: ListenerSettings[];
   tls: TlsCredentials | null;
   dataDir: string;
+  /** Null: every client gets in, to every topic (loopback only, unless --anonymous). */
+  access: AccessPolicy | null;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export const listensBeyondLoopback = (listeners: ListenerSettings[]): boolean => listeners.some((listener) => !LOOPBACK.has(listener.host));
+
+/** The users file: --users, else SKYPIPE_BROKER_USERS, else in the state directory. */
+export function usersFilePath(flag: string | undefined): string {
+  return flag ?? fromEnvironment('SKYPIPE_BROKER_USERS') ?? join(stateDir(), 'broker-users');
 }
 
 /** The flag and environment variable that set each listener's port; plain MQTT is on by default. */
@@ -28,10 +43,10 @@ export const LISTENER_FLAGS: Record<ListenerKind, { flag: string; variable: stri
   wss: { flag: 'wss-port', variable: 'SKYPIPE_BROKER_WSS_PORT', what: 'MQTT over secure WebSocket (usually 443)' },
 };
 
-const fromEnvironment = (name: string): string | undefined => {
+function fromEnvironment(name: string): string | undefined {
   const value = process.env[name];
   return value === undefined || value === '' ? undefined : value;
-};
+}
 
 function parsePort(raw: string, flag: string): number | null {
   if (raw === 'off') return null;
@@ -50,8 +65,43 @@ function readPem(path: string, flag: string): string {
   }
 }
 
-/** Settles the broker's listeners, certificate and data directory from flags, then the environment. */
-export function resolveBrokerOptions(flags: BrokerServeFlags): BrokerOptions {
+/**
+ * Who may connect: the users file and the user given by SKYPIPE_BROKER_USER and
+ * SKYPIPE_BROKER_PASSWORD. With no users, only a broker on loopback lets everyone in, unless
+ * --anonymous says so.
+ */
+async function resolveAccess(flags: BrokerServeFlags, listeners: ListenerSettings[]): Promise<AccessPolicy | null> {
+  const path = usersFilePath(flags.users);
+  try {
+    readUsers(path); // a broken file stops the start here, with the line at fault
+  } catch (error) {
+    throw new PipeError((error as Error).message, 'usage');
+  }
+  const fixed: Users = new Map();
+  const [user, password] = [fromEnvironment('SKYPIPE_BROKER_USER'), fromEnvironment('SKYPIPE_BROKER_PASSWORD')];
+  if ((user === undefined) !== (password === undefined)) throw new PipeError('SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD go together: set both or neither', 'usage');
+  if (user !== undefined) {
+    try {
+      checkUserName(user);
+    } catch (error) {
+      throw new PipeError(`SKYPIPE_BROKER_USER: ${(error as Error).message}`, 'usage');
+    }
+    fixed.set(user, await hashPassword(password!));
+  }
+  const users = new UserDirectory(path, fixed);
+  const anonymous = flags.anonymous ?? ['1', 'true', 'yes'].includes(fromEnvironment('SKYPIPE_BROKER_ANONYMOUS') ?? '');
+  if (users.size > 0) return { users, anonymous };
+  if (listensBeyondLoopback(listeners) && !anonymous) {
+    throw new PipeError(
+      `this broker would listen beyond loopback with no users: add one with 'skypipe broker user add NAME' (${path}), or set SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD; --anonymous lets anyone in`,
+      'usage',
+    );
+  }
+  return null;
+}
+
+/** Settles the broker's listeners, certificate, data directory and users from flags, then the environment. */
+export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<BrokerOptions> {
   const host = flags.host ?? fromEnvironment('SKYPIPE_BROKER_HOST') ?? '127.0.0.1';
   const listeners: ListenerSettings[] = [];
   for (const kind of LISTENER_KINDS) {
@@ -72,5 +122,5 @@ export function resolveBrokerOptions(flags: BrokerServeFlags): BrokerOptions {
     tls = { cert: readPem(certPath, 'cert'), key: readPem(keyPath, 'key') };
   }
   const dataDir = flags.dataDir ?? fromEnvironment('SKYPIPE_BROKER_DATA_DIR') ?? join(stateDir(), 'broker-data');
-  return { listeners, tls, dataDir };
+  return { listeners, tls, dataDir, access: await resolveAccess(flags, listeners) };
 }

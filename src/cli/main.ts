@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { PipeError } from '../client/errors.js';
 import { brokerCert, brokerStatus, brokerStop, runBroker } from './broker-command.js';
 import { LISTENER_FLAGS, type BrokerServeFlags } from './broker-options.js';
+import { brokerUser } from './broker-users-command.js';
 import { EXIT, exitCodeFor, exitCodeForSignal } from './exit-codes.js';
 import { modeFromStdin } from './input-mode.js';
 import { say } from './messages.js';
@@ -87,11 +88,13 @@ async function main(): Promise<number> {
       run(() => transfer('receive', argv))(),
     )
     .command(
-      'broker [action]',
-      'run a broker in the foreground; "status" or "stop" for the local broker; "cert" makes a self-signed TLS certificate',
+      'broker [action] [operation] [user]',
+      'run a broker in the foreground; "status" or "stop" for the local broker; "cert" makes a self-signed TLS certificate; "user add|remove|list NAME" manages its users',
       (y) => {
         let options = y
-          .positional('action', { choices: ['run', 'status', 'stop', 'cert'] as const, default: 'run' as const })
+          .positional('action', { choices: ['run', 'status', 'stop', 'cert', 'user'] as const, default: 'run' as const })
+          .positional('operation', { choices: ['add', 'remove', 'list'] as const, describe: 'user: what to do' })
+          .positional('user', { type: 'string', describe: 'user: the user name' })
           .option('host', { type: 'string', describe: 'address to listen on, 0.0.0.0 or :: for all (or SKYPIPE_BROKER_HOST; default 127.0.0.1)' });
         for (const { flag, variable, fallback, what } of Object.values(LISTENER_FLAGS)) {
           options = options.option(flag, { type: 'string', describe: `port for ${what}, or off (or ${variable}; default ${fallback ?? 'off'})` });
@@ -100,6 +103,8 @@ async function main(): Promise<number> {
           .option('cert', { type: 'string', describe: 'TLS certificate chain, PEM, for --tls-port and --wss-port (or SKYPIPE_BROKER_CERT)' })
           .option('key', { type: 'string', describe: 'its private key, PEM (or SKYPIPE_BROKER_KEY)' })
           .option('data-dir', { type: 'string', describe: 'where sessions and buffered data are kept (or SKYPIPE_BROKER_DATA_DIR; default: state directory)' })
+          .option('users', { type: 'string', describe: 'the users file (or SKYPIPE_BROKER_USERS; default: state directory)' })
+          .option('anonymous', { type: 'boolean', describe: 'let clients without credentials in (or SKYPIPE_BROKER_ANONYMOUS=1); needed to listen beyond loopback with no users' })
           .option('dir', { type: 'string', describe: 'cert: where to write the certificates (default: state directory)' })
           .option('name', { type: 'string', array: true, describe: 'cert: a host name or IP address the certificate is for; repeat for more (default: localhost, loopback, this host)' })
           .option('force', { type: 'boolean', describe: 'cert: replace certificates already there' })
@@ -110,8 +115,13 @@ async function main(): Promise<number> {
           if (argv.action === 'status') return brokerStatus();
           if (argv.action === 'stop') return brokerStop();
           if (argv.action === 'cert') return brokerCert(argv.dir, (argv.name ?? []).map(String), argv.force === true);
+          if (argv.action === 'user') {
+            if (argv.operation === undefined) throw new PipeError("'skypipe broker user' needs add, remove or list", 'usage');
+            return brokerUser(argv.operation, argv.user, argv.users);
+          }
+          if (argv.operation !== undefined) throw new PipeError(`'skypipe broker ${argv.action}' takes no '${argv.operation}'`, 'usage');
           const ports = Object.fromEntries(Object.entries(LISTENER_FLAGS).map(([kind, { flag }]) => [kind, argv[flag] as string | undefined])) as BrokerServeFlags['ports'];
-          return runBroker({ host: argv.host, ports, cert: argv.cert, key: argv.key, dataDir: argv['data-dir'] }, argv['local-sky'] === true);
+          return runBroker({ host: argv.host, ports, cert: argv.cert, key: argv.key, dataDir: argv['data-dir'], users: argv.users, anonymous: argv.anonymous }, argv['local-sky'] === true);
         })(),
     )
     .epilogue(EPILOGUE)

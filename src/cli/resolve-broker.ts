@@ -61,7 +61,7 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
     throw new PipeError((error as Error).message);
   }
   if (!wasRunning && stderrIsTerminal()) {
-    say(`started the local broker on 127.0.0.1:${sky.port}; to pipe between machines, run 'skypipe broker --host 0.0.0.0' on a reachable host and set SKYPIPE_URL=mqtt://HOST:1883 on each machine`);
+    say(`started the local broker on 127.0.0.1:${sky.port}; to pipe between machines, run 'skypipe broker user add NAME' and 'skypipe broker --host 0.0.0.0' on a reachable host and set SKYPIPE_URL=mqtt://NAME:PASSWORD@HOST:1883 on each machine`);
   }
   // Our broker speaks MQTT 3.1.1 only: no need to try 5 first.
   return { url: `mqtt://127.0.0.1:${sky.port}`, origin: 'the local broker (see skypipe broker status)', protocolVersion: 4 };

@@ -1,3 +1,4 @@
+import type { BrokerTarget } from '../client/broker-target.js';
 import { PipeError } from '../client/errors.js';
 import { receive } from '../client/receiver.js';
 import { RECONNECT_WINDOW_MS } from '../client/reconnect.js';
@@ -29,9 +30,9 @@ function senderTimeoutMs(text: string | undefined): number {
   return seconds * 1000;
 }
 
-function rootFor(flags: TransferFlags): string {
+function rootFor(flags: TransferFlags, target: BrokerTarget): string {
   const prefix = flags.topicPrefix ?? process.env.SKYPIPE_TOPIC_PREFIX;
-  const root = topicRoot(prefix);
+  const root = topicRoot(prefix, target.username);
   if (root === null) throw new PipeError(`topic prefix '${prefix}' is not usable: give topic levels separated by '/', without '+', '#', a leading '$' or empty levels`, 'usage');
   return root;
 }
@@ -43,7 +44,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
   if (flags.follow) throw new PipeError('--follow is for receiving; a sender always sends until its input ends', 'usage');
   if (flags.senderTimeout !== undefined) throw new PipeError('--sender-timeout is for receiving', 'usage');
   const target = await resolveBroker(flags);
-  const topics = pipeTopics(flags.name, rootFor(flags));
+  const topics = pipeTopics(flags.name, rootFor(flags, target));
   const display = stderrIsTerminal() && !flags.quiet ? new TransferDisplay((text) => process.stderr.write(text), stdinFileSize()) : null;
   try {
     await send({
@@ -72,7 +73,7 @@ export async function receiveCommand(flags: TransferFlags): Promise<number> {
   const showStatus = stderrIsTerminal() && !flags.quiet;
   await receive({
     target,
-    topics: pipeTopics(flags.name, rootFor(flags)),
+    topics: pipeTopics(flags.name, rootFor(flags, target)),
     output: process.stdout,
     follow: flags.follow,
     senderTimeoutMs: senderTimeoutMs(flags.senderTimeout),

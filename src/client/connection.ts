@@ -46,6 +46,9 @@ export function wasTakenOver(client: MqttClient): boolean {
 const BAD_CREDENTIALS = 'the broker refused the username or password; check --username/--password or the URL';
 const NOT_AUTHORIZED = 'the broker says this user is not authorized';
 
+/** Refusals that, to a client without credentials, mean that it needs some. */
+const CREDENTIAL_REFUSALS = new Set([4, 5, 0x86, 0x87]);
+
 /** CONNACK return codes of MQTT 3.1.1 (1-5) and reason codes of MQTT 5, with the one-line advice for each. */
 const REFUSALS: Record<number, string> = {
   1: 'the broker speaks neither MQTT 5 nor MQTT 3.1.1',
@@ -84,6 +87,9 @@ const TLS_FAILURES: Record<string, string> = {
 
 function describeConnectFailure(target: BrokerTarget, error: Error & { code?: string | number; reason?: string }): string {
   const where = `${describeTarget(target)} (from ${target.origin})`;
+  if (typeof error.code === 'number' && target.username === undefined && CREDENTIAL_REFUSALS.has(error.code)) {
+    return `cannot use broker ${where}: the broker requires a user name and password; give --username and --password (or SKYPIPE_USERNAME and SKYPIPE_PASSWORD)`;
+  }
   if (typeof error.code === 'number' && REFUSALS[error.code] !== undefined) return `cannot use broker ${where}: ${REFUSALS[error.code]}`;
   if (typeof error.code === 'string' && TLS_FAILURES[error.code] !== undefined) return `cannot use broker ${where}: ${TLS_FAILURES[error.code]}`;
   // OpenSSL's answer to a peer that is not speaking TLS, when Node gives no code of its own.

@@ -4,14 +4,25 @@ import { createHash } from 'node:crypto';
 export const DEFAULT_TOPIC_ROOT = 'skypipe/v1';
 
 /**
- * The topic root under an optional prefix (one or more topic levels), for brokers shared with other
- * applications or users. Null if the prefix is not usable.
+ * The topic root: under the user's namespace when the client has a user name, then under an
+ * optional prefix (one or more topic levels) for brokers shared with other applications. Null if
+ * the prefix is not usable.
  */
-export function topicRoot(prefix: string | undefined): string | null {
-  if (prefix === undefined || prefix === '') return DEFAULT_TOPIC_ROOT;
+export function topicRoot(prefix: string | undefined, username?: string): string | null {
+  const namespace = username === undefined || username === '' ? '' : `${userNamespace(username)}/`;
+  if (prefix === undefined || prefix === '') return `${namespace}${DEFAULT_TOPIC_ROOT}`;
   const levels = prefix.split('/');
   if (levels.some((level) => level === '' || /[+#\u0000]/.test(level)) || prefix.startsWith('$')) return null;
-  return `${prefix}/${DEFAULT_TOPIC_ROOT}`;
+  return `${namespace}${prefix}/${DEFAULT_TOPIC_ROOT}`;
+}
+
+/**
+ * Where a user's pipes live: `u/NAME`, the name encoded as a pipe name is (letters, digits, '-'
+ * and '_' as they are). A broker can confine each user to it (skypipe's does; Mosquitto's
+ * `pattern readwrite u/%u/#` does), and pipes of different users never meet.
+ */
+export function userNamespace(username: string): string {
+  return `u/${encodePipeName(username)}`;
 }
 
 /**

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import { userNamespace } from '../client/topics.js';
+import { verifyPassword, type UserDirectory } from './users.js';
+
+export interface AccessPolicy {
+  users: UserDirectory;
+  /** Let clients without credentials in (to the topics outside every user's namespace). */
+  anonymous: boolean;
+}
+
+/** The user a connection authenticated as; null for an anonymous one. */
+const identities = new WeakMap<Client, string | null>();
+
+/** MQTT 3.1.1 CONNACK return codes. */
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+function refusal(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+/** Whether `topic` (or a filter) stays inside what `user` may touch. */
+function allowed(user: string | null, topic: string): boolean {
+  if (topic.startsWith('$')) return false;
+  if (user === null) return !topic.startsWith('u/') && !topic.startsWith('#') && !topic.startsWith('+');
+  return topic.startsWith(`${userNamespace(user)}/`);
+}
+
+/**
+ * Aedes hooks for a broker with users. Each user reads and writes only under `u/NAME/`, anonymous
+ * clients (when let in) only outside `u/`, nobody `$SYS`. Client ids are bound to their user: the
+ * broker keeps sessions under `NAME:ID` (anonymous `:ID`), so no one can take over, or read the
+ * buffered data of, another user's mailbox session by using its client id.
+ */
+export function accessHooks(policy: AccessPolicy) {
+  // A verified password is remembered (as a digest) so that a fleet reconnecting does not pay scrypt each time.
+  const verified = new Set<string>();
+  let generation = policy.users.generation;
+  const remembered = (user: string, password: Buffer) => createHash('sha256').update(user).update('\0').update(password).digest('hex');
+
+  return {
+    preConnect(_client: Client, packet: { clientId: string; username?: string | undefined }, callback: (error: Error | null, ok: boolean) => void): void {
+      packet.clientId = `${packet.username ?? ''}:${packet.clientId}`;
+      callback(null, true);
+    },
+
+    authenticate(client: Client, username: string | undefined, password: Buffer | undefined, callback: (error: AuthenticateError | null, ok: boolean | null) => void): void {
+      if (username === undefined || username === '') {
+        if (!policy.anonymous) return callback(refusal(NOT_AUTHORIZED, 'credentials required'), null);
+        identities.set(client, null);
+        return callback(null, true);
+      }
+      const users = policy.users.refresh();
+      if (policy.users.generation !== generation) {
+        verified.clear();
+        generation = policy.users.generation;
+      }
+      const stored = users.get(username);
+      if (stored === undefined || password === undefined) return callback(refusal(BAD_USERNAME_OR_PASSWORD, 'bad user name or password'), null);
+      const key = remembered(username, password);
+      if (verified.has(key)) {
+        identities.set(client, username);
+        return callback(null, true);
+      }
+      verifyPassword(password.toString('utf8'), stored).then(
+        (ok) => {
+          if (!ok) return callback(refusal(BAD_USERNAME_OR_PASSWORD, 'bad user name or password'), null);
+          verified.add(key);
+          identities.set(client, username);
+          callback(null, true);
+        },
+        () => callback(refusal(BAD_USERNAME_OR_PASSWORD, 'bad user name or password'), null),
+      );
+    },
+
+    authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
+      // The broker's own messages (client null) go anywhere.
+      if (client === null || allowed(identities.get(client) ?? null, packet.topic)) return callback(null);
+      callback(new Error(`publishing to ${packet.topic} is not allowed`));
+    },
+
+    authorizeSubscribe(client: Client | null, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
+      const user = client === null ? null : (identities.get(client) ?? null);
+      if (allowed(user, subscription.topic)) return callback(null, subscription);
+      // Refused in the SUBACK (0x80), the connection stays.
+      callback(null, null);
+    },
+  };
+}

@@ -1,0 +1,137 @@
+// Who may use a served broker: users with scrypt-hashed passwords (a file, or one user from the
+// environment), each confined to a namespace with client ids bound to it; anonymous access only
+// when asked for, and never by default beyond loopback.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import mqtt from 'mqtt';
+import { pipeTopics, topicRoot } from '../src/client/topics.js';
+import { consumerAttached, ForegroundBroker, Sky, sleep } from './harness.js';
+
+describe('users and namespaces', () => {
+  const sky = new Sky();
+  const users = join(sky.dir, 'users');
+  let broker: ForegroundBroker;
+  const as = (user: string, password: string) => `mqtt://${user}:${password}@127.0.0.1:${broker.port}`;
+
+  before(async () => {
+    for (const [user, password] of [['alice', 'alice secret'], ['bob', 'bob secret']]) {
+      const added = await sky.run(['broker', 'user', 'add', user!, '--users', users], { input: `${password}\n` });
+      assert.equal(added.code, 0, added.stderr);
+      assert.equal(added.stderr, `skypipe: added user '${user}' in ${users}\n`);
+    }
+    broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), ['--users', users]);
+    await broker.start();
+  });
+  after(async () => {
+    await broker.kill('SIGTERM');
+    await sky.close();
+  });
+
+  it('keeps scrypt hashes, not passwords, in a file only its owner reads, and lists and removes users', async () => {
+    const text = readFileSync(users, 'utf8');
+    assert.match(text, /^alice:scrypt:32768:8:1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\nbob:scrypt:32768:8:1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\n$/);
+    assert.ok(!text.includes('secret'));
+    assert.equal(statSync(users).mode & 0o777, 0o600);
+    const listed = await sky.run(['broker', 'user', 'list', '--users', users]);
+    assert.equal(listed.stdout.toString(), 'alice\nbob\n');
+    const other = join(sky.dir, 'other-users');
+    assert.equal((await sky.run(['broker', 'user', 'add', 'carol', '--users', other], { input: 'pw\n' })).code, 0);
+    const removed = await sky.run(['broker', 'user', 'remove', 'carol', '--users', other]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(readFileSync(other, 'utf8'), '');
+    const again = await sky.run(['broker', 'user', 'remove', 'carol', '--users', other]);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, `skypipe: no user 'carol' in ${other}\n`);
+    const badName = await sky.run(['broker', 'user', 'add', 'a/b', '--users', other], { input: 'pw\n' });
+    assert.equal(badName.code, 2);
+    assert.equal(badName.stderr, "skypipe: 'a/b' is not a user name: use up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit\n");
+    const empty = await sky.run(['broker', 'user', 'add', 'dave', '--users', other], { input: '\n' });
+    assert.equal(empty.code, 1);
+    assert.equal(empty.stderr, 'skypipe: the password is empty; nothing changed\n');
+  });
+
+  it('refuses a wrong password and a client without credentials, each in one line', async () => {
+    const wrong = await sky.run(['send', 'p', '--url', as('alice', 'guess')], { input: 'no\n' });
+    assert.equal(wrong.code, 1);
+    assert.equal(wrong.stderr, `skypipe: cannot use broker mqtt://alice@127.0.0.1:${broker.port} (from --url): the broker refused the username or password; check --username/--password or the URL\n`);
+    const anonymous = await sky.run(['send', 'p', '--url', broker.url], { input: 'no\n' });
+    assert.equal(anonymous.code, 1);
+    assert.equal(
+      anonymous.stderr,
+      `skypipe: cannot use broker ${broker.url} (from --url): the broker requires a user name and password; give --username and --password (or SKYPIPE_USERNAME and SKYPIPE_PASSWORD)\n`,
+    );
+  });
+
+  it("keeps each user's pipes apart: same name, different data", async () => {
+    const sentA = await sky.run(['send', 'shared', '--url', broker.url, '--username', 'alice', '--password', 'alice secret'], { input: 'for alice\n' });
+    assert.equal(sentA.code, 0, sentA.stderr);
+    const sentB = await sky.run(['send', 'shared', '--url', as('bob', 'bob%20secret')], { input: 'for bob\n' });
+    assert.equal(sentB.code, 0, sentB.stderr);
+    const gotB = await sky.run(['recv', 'shared', '--url', broker.url], { env: { SKYPIPE_USERNAME: 'bob', SKYPIPE_PASSWORD: 'bob secret' } });
+    assert.equal(gotB.stdout.toString(), 'for bob\n');
+    const gotA = await sky.run(['recv', 'shared', '--url', as('alice', 'alice%20secret')]);
+    assert.equal(gotA.stdout.toString(), 'for alice\n');
+  });
+
+  it("lets no user take over or read another's mailbox session, nor $SYS", async () => {
+    const data = randomBytes(300_000);
+    const sent = await sky.run(['send', 'private', '--url', as('alice', 'alice%20secret')], { input: data });
+    assert.equal(sent.code, 0, sent.stderr);
+    const alices = pipeTopics('private', topicRoot(undefined, 'alice')!);
+    // Bob connects with the client id of Alice's mailbox, persistent session, and tries every way in.
+    const bob = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: alices.mailboxClientId, clean: false, username: 'bob', password: 'bob secret' });
+    const seen: string[] = [];
+    bob.on('message', (topic) => seen.push(topic));
+    for (const filter of [alices.data, '#', '$SYS/#', 'u/alice/#', 'u/+/skypipe/v1/#']) {
+      // MQTT.js fails a subscription that the SUBACK refuses (0x80).
+      const refused = await bob.subscribeAsync(filter, { qos: 1 }).then(
+        () => false,
+        (error: { packet?: { granted?: number[] } }) => error.packet?.granted?.[0] === 128,
+      );
+      assert.ok(refused, `the broker refuses ${filter} to bob`);
+    }
+    await sleep(1000);
+    await bob.endAsync();
+    assert.deepEqual(seen, []);
+    const received = await sky.run(['recv', 'private', '--url', as('alice', 'alice%20secret')]);
+    assert.equal(received.code, 0, received.stderr);
+    assert.ok(received.stdout.equals(data), 'everything Alice sent is still in her pipe');
+  });
+
+  it('takes a user from SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD, for containers', async () => {
+    const container = new ForegroundBroker(sky, join(sky.dir, 'container-data'), ['--users', join(sky.dir, 'no-users-file'), '--host', '0.0.0.0']);
+    const env = { SKYPIPE_BROKER_USER: 'edge', SKYPIPE_BROKER_PASSWORD: 'edge-password' };
+    const previous = { ...sky.env };
+    Object.assign(sky.env, env);
+    try {
+      await container.start();
+    } finally {
+      for (const key of Object.keys(env)) delete sky.env[key];
+      Object.assign(sky.env, previous);
+    }
+    const url = `mqtt://edge:edge-password@127.0.0.1:${container.port}`;
+    const receiver = sky.start(['recv', 'edge-logs', '--url', url]);
+    await consumerAttached(container.url.replace('mqtt://', 'mqtt://edge:edge-password@'), 'edge-logs', topicRoot(undefined, 'edge')!);
+    assert.equal((await sky.run(['send', 'edge-logs', '--url', url], { input: 'line\n' })).code, 0);
+    assert.equal((await receiver.result).stdout.toString(), 'line\n');
+    await container.kill('SIGTERM');
+  });
+
+  it('refuses to listen beyond loopback with no users unless told --anonymous', async () => {
+    const refused = await sky.run(['broker', '--host', '0.0.0.0', '--port', '0', '--users', join(sky.dir, 'none')]);
+    assert.equal(refused.code, 2);
+    assert.equal(
+      refused.stderr,
+      `skypipe: this broker would listen beyond loopback with no users: add one with 'skypipe broker user add NAME' (${join(sky.dir, 'none')}), or set SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD; --anonymous lets anyone in\n`,
+    );
+    const open = sky.start(['broker', '--host', '0.0.0.0', '--port', '0', '--users', join(sky.dir, 'none'), '--anonymous', '--data-dir', join(sky.dir, 'open-data')]);
+    const deadline = Date.now() + 10_000;
+    while (!open.stderrSoFar().includes('warning') && Date.now() < deadline) await sleep(50);
+    open.child.kill('SIGTERM');
+    const stopped = await open.result;
+    assert.match(stopped.stderr, /^skypipe: broker listening on mqtt:\/\/0\.0\.0\.0:\d+; data in .+\nskypipe: warning: anonymous access: anyone who reaches this broker can read and write every pipe\nskypipe: broker stopped \(SIGTERM\)\n$/);
+  });
+});
