@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,6 +97,14 @@ export function startProcess(command: string, args: string[], options: RunOption
     child.on('close', (code, signal) => resolveResult({ code, signal, stdout: Buffer.concat(stdout), stderr }));
   });
   return { child, result, output: () => Buffer.concat(stdout), stderrSoFar: () => stderr };
+}
+
+/** Compares byte streams; on a difference, says where in one line instead of printing megabytes. */
+export function assertSameBytes(actual: Buffer, expected: Buffer, what: string): void {
+  if (actual.equals(expected)) return;
+  let at = 0;
+  while (at < Math.min(actual.length, expected.length) && actual[at] === expected[at]) at++;
+  assert.fail(`${what}: ${actual.length} bytes where ${expected.length} were expected, the first difference at byte ${at}`);
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolveSleep) => setTimeout(resolveSleep, ms));

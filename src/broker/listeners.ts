@@ -25,8 +25,12 @@ function withCertificate<T>(make: () => T): T {
   }
 }
 
-/** Opens one listener that hands each client's byte stream to `handle`. */
-export async function openListener(settings: ListenerSettings, handle: (stream: Duplex) => void, tls: TlsCredentials | null): Promise<OpenListener> {
+/**
+ * Opens one listener that hands each client's byte stream to `handle`. A WebSocket message is
+ * read whole before it is handed on: `maxPacketSize` bounds it (twice over, for a client that
+ * puts two packets in one message).
+ */
+export async function openListener(settings: ListenerSettings, handle: (stream: Duplex) => void, tls: TlsCredentials | null, maxPacketSize: number): Promise<OpenListener> {
   const { kind, host, port } = settings;
   if (needsTls(kind) && tls === null) throw new Error(`a ${kind} listener needs a certificate and key (--cert and --key)`);
   let server: Server | HttpServer;
@@ -38,7 +42,7 @@ export async function openListener(settings: ListenerSettings, handle: (stream: 
     http.on('request', (_request, response) => {
       response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('MQTT over WebSocket: connect with a WebSocket client\n');
     });
-    webSockets = new WebSocketServer({ server: http });
+    webSockets = new WebSocketServer({ server: http, maxPayload: 2 * maxPacketSize });
     webSockets.on('connection', (socket) => handle(createWebSocketStream(socket)));
     server = http;
   }

@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 import aedesPersistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
 import { accessHooks, type AccessPolicy } from './access.js';
+import { answerAdvertisementSubscriptions } from './advertisement.js';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
+import { guardPacketSize } from './packet-size-guard.js';
 import type { ListenerSettings, TlsCredentials } from './listener-settings.js';
 import { openListener, type OpenListener } from './listeners.js';
 
@@ -15,6 +18,10 @@ export interface BrokerSettings {
   dataDir: string;
   /** Users and their namespaces; null lets every client in, to every topic. */
   access: AccessPolicy | null;
+  /** Largest MQTT packet read from a client, and the capacity advised to senders; both advertised. */
+  limits: { maximumPacketSize: number; pipeCapacity?: number };
+  /** Advertised to clients. */
+  version: string;
 }
 
 export interface RunningBroker {
@@ -65,8 +72,11 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     await stopped;
     await db.close();
   };
+  answerAdvertisementSubscriptions(aedes, { skypipe: settings.version, ...settings.limits });
+  const { maximumPacketSize } = settings.limits;
+  const handle = (stream: Duplex) => aedes.handle(guardPacketSize(stream, maximumPacketSize, () => {}));
   try {
-    for (const listener of settings.listeners) listeners.push(await openListener(listener, (stream) => aedes.handle(stream), settings.tls));
+    for (const listener of settings.listeners) listeners.push(await openListener(listener, handle, settings.tls, maximumPacketSize));
   } catch (error) {
     await close();
     throw error;

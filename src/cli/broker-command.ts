@@ -5,14 +5,16 @@ import type { BrokerSettings } from '../broker/server.js';
 import { localSkyPaths, readLocalSkyRecord, removeLocalSkyRecord, runningLocalSky, stopLocalSky, writeLocalSkyRecord } from '../broker/local-sky.js';
 import { stateDir } from '../broker/state-dir.js';
 import { PipeError } from '../client/errors.js';
-import { listensBeyondLoopback, resolveBrokerOptions, type BrokerServeFlags } from './broker-options.js';
+import { DEFAULT_MAX_PACKET_SIZE, listensBeyondLoopback, resolveBrokerOptions, type BrokerServeFlags } from './broker-options.js';
 import { say } from './messages.js';
+
+declare const SKYPIPE_VERSION: string;
 
 /** `skypipe broker`: runs the broker in the foreground until SIGINT or SIGTERM. The local sky is one on 127.0.0.1. */
 export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Promise<number> {
   const settings: BrokerSettings = localSky
-    ? { listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }], tls: null, dataDir: localSkyPaths().dataDir, access: null }
-    : await resolveBrokerOptions(flags);
+    ? { listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }], tls: null, dataDir: localSkyPaths().dataDir, access: null, limits: { maximumPacketSize: DEFAULT_MAX_PACKET_SIZE }, version: SKYPIPE_VERSION }
+    : { ...(await resolveBrokerOptions(flags)), version: SKYPIPE_VERSION };
   let broker;
   try {
     // Loaded here only: sending and receiving never pay for the broker's start-up.

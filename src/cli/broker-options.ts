@@ -5,6 +5,7 @@ import type { AccessPolicy } from '../broker/access.js';
 import { stateDir } from '../broker/state-dir.js';
 import { checkUserName, hashPassword, readUsers, UserDirectory, type Users } from '../broker/users.js';
 import { PipeError } from '../client/errors.js';
+import { parseSize } from './size.js';
 
 /** `skypipe broker` flags as given; each falls back to its environment variable (for containers). */
 export interface BrokerServeFlags {
@@ -16,6 +17,8 @@ export interface BrokerServeFlags {
   dataDir?: string | undefined;
   users?: string | undefined;
   anonymous?: boolean | undefined;
+  maxPacketSize?: string | undefined;
+  pipeCapacity?: string | undefined;
 }
 
 export interface BrokerOptions {
@@ -24,7 +27,13 @@ export interface BrokerOptions {
   dataDir: string;
   /** Null: every client gets in, to every topic (loopback only, unless --anonymous). */
   access: AccessPolicy | null;
+  limits: { maximumPacketSize: number; pipeCapacity?: number };
 }
+
+/** Room for skypipe's 1 MiB frames with their headers and long topics, and twice that for other clients. */
+export const DEFAULT_MAX_PACKET_SIZE = 2 * 1024 * 1024;
+/** Below this, skypipe's senders refuse to cut frames (broker-limits.ts). */
+const SMALLEST_MAX_PACKET_SIZE = 4096;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -122,5 +131,13 @@ export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<Bro
     tls = { cert: readPem(certPath, 'cert'), key: readPem(keyPath, 'key') };
   }
   const dataDir = flags.dataDir ?? fromEnvironment('SKYPIPE_BROKER_DATA_DIR') ?? join(stateDir(), 'broker-data');
-  return { listeners, tls, dataDir, access: await resolveAccess(flags, listeners) };
+  return { listeners, tls, dataDir, access: await resolveAccess(flags, listeners), limits: resolveLimits(flags) };
+}
+
+function resolveLimits(flags: BrokerServeFlags): BrokerOptions['limits'] {
+  const packet = flags.maxPacketSize ?? fromEnvironment('SKYPIPE_BROKER_MAX_PACKET_SIZE');
+  const maximumPacketSize = packet === undefined ? DEFAULT_MAX_PACKET_SIZE : parseSize(packet, '--max-packet-size');
+  if (maximumPacketSize < SMALLEST_MAX_PACKET_SIZE) throw new PipeError(`--max-packet-size: ${packet} is below ${SMALLEST_MAX_PACKET_SIZE} bytes, too small for skypipe's frames`, 'usage');
+  const capacity = flags.pipeCapacity ?? fromEnvironment('SKYPIPE_BROKER_PIPE_CAPACITY');
+  return capacity === undefined ? { maximumPacketSize } : { maximumPacketSize, pipeCapacity: parseSize(capacity, '--pipe-capacity') };
 }

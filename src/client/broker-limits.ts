@@ -9,8 +9,9 @@ const MIN_FRAME_BYTES = 1024;
 const OTHER_PUBLISHES = 4;
 
 /**
- * Sizes frames and the in-flight window to what an MQTT 5 broker said it accepts in its CONNACK:
- * a PUBLISH over its maximum packet size would make it close the connection.
+ * Sizes frames, the in-flight window and the capacity to what the broker said it accepts (an MQTT 5
+ * CONNACK, a skypipe broker's advertisement): a PUBLISH over its maximum packet size would make it
+ * close the connection.
  */
 export function fitToBroker(settings: SendSettings, limits: BrokerLimits, dataTopic: string): SendSettings {
   const fitted = { ...settings };
@@ -25,6 +26,7 @@ export function fitToBroker(settings: SendSettings, limits: BrokerLimits, dataTo
     }
     fitted.frameBytes = Math.min(settings.frameBytes, room);
   }
+  if (limits.pipeCapacity !== undefined) fitted.capacityBytes = Math.min(settings.capacityBytes, limits.pipeCapacity);
   if (limits.receiveMaximum !== undefined) {
     fitted.maxFramesInFlight = Math.max(1, Math.min(settings.maxFramesInFlight, limits.receiveMaximum - OTHER_PUBLISHES));
   }

@@ -29,6 +29,8 @@ export interface BrokerLimits {
   maximumPacketSize?: number;
   /** Most QoS 1 publishes the broker takes from one client before it acknowledges any. */
   receiveMaximum?: number;
+  /** Most unread bytes a stream should keep in a pipe (a skypipe broker's advertisement). */
+  pipeCapacity?: number;
 }
 
 /** MQTT 5 session expiry for a durable session: the largest value, which means never. */

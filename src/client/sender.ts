@@ -2,11 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import type { BrokerTarget } from './broker-target.js';
-import { connect, disconnect, publish, randomClientId, subscribe, type ConnectOptions } from './connection.js';
+import { connect, disconnect, publish, randomClientId, subscribe, type BrokerLimits, type ConnectOptions } from './connection.js';
 import { reconnect, retryWhileClosed } from './reconnect.js';
 import { PipeError } from './errors.js';
 import { encodeFrame, STREAM_ID_BYTES, type FrameType } from './frame.js';
 import { FrameCutter } from './frame-cutter.js';
+import { parseAdvertisement, tighter } from './broker-advertisement.js';
 import { fitToBroker } from './broker-limits.js';
 import { ensureMailbox } from './mailbox.js';
 import { PresenceWatch } from './presence.js';
@@ -62,14 +63,7 @@ export interface SendRequest {
 export async function send(request: SendRequest): Promise<number> {
   const streamId = randomBytes(STREAM_ID_BYTES);
   const { client, limits } = await connect(request.target, senderConnection(request.topics, streamId, randomClientId('sender')));
-  let settings: SendSettings;
-  try {
-    settings = fitToBroker(request.settings, limits, request.topics.data);
-  } catch (error) {
-    await disconnect(client);
-    throw error;
-  }
-  const stream = new StreamPublisher(client, { ...request, settings }, streamId);
+  const stream = new StreamPublisher(client, request, streamId, limits);
   try {
     await stream.prepare();
     await stream.sendInput();
@@ -110,11 +104,17 @@ class StreamPublisher {
   private readonly unread = new Map<number, { frame: Buffer; end: number }>();
   private lost: PipeError | null = null;
   private wake: () => void = () => {};
+  /** The request's settings fitted to the broker's limits, once prepare() has learnt them; no frame goes before. */
+  private settings: SendSettings | null = null;
+  /** A skypipe broker's advertised limits, when it sent them. */
+  private advertised: BrokerLimits = {};
 
   constructor(
     private client: MqttClient,
     private readonly request: SendRequest,
     private readonly streamId: Buffer,
+    /** From the CONNACK (MQTT 5). */
+    private readonly limits: BrokerLimits,
   ) {
     this.progressTopic = request.topics.progress(streamId.toString('hex'));
     this.senderTopic = request.topics.sender(streamId.toString('hex'));
@@ -128,6 +128,12 @@ class StreamPublisher {
       if (this.client === client && !this.closing) this.reconnecting ??= this.reconnect();
     });
     client.on('message', (topic, payload) => {
+      if (topic === this.request.topics.advertisement) {
+        const advertised = parseAdvertisement(payload);
+        if (advertised === undefined) this.request.events.warn(`ignoring a foreign message on ${topic}`);
+        else this.advertised = advertised;
+        return;
+      }
       if (topic !== this.progressTopic) return;
       const consumed = parseProgress(payload);
       if (consumed === undefined) return this.request.events.warn(`ignoring a foreign message on ${this.progressTopic}`);
@@ -193,25 +199,30 @@ class StreamPublisher {
     );
   }
 
-  /** Follows the consumer's progress and sets the sender record, which tells receivers this sender is connected. */
+  /**
+   * Follows the consumer's progress and sets the sender record, which tells receivers this sender
+   * is connected. A skypipe broker answers the advertisement subscription before the record's
+   * PUBACK, so its limits are known when this is done.
+   */
   private async announce(): Promise<void> {
-    await subscribe(this.client, [this.progressTopic], 0);
+    await subscribe(this.client, [this.progressTopic, this.request.topics.advertisement], 0);
     await publish(this.client, this.senderTopic, Buffer.from('1'), { qos: 1, retain: true });
   }
 
-  /** Announces the stream and makes sure the pipe buffers if nobody receives. */
+  /** Announces the stream, fits the settings to the broker's limits, and makes sure the pipe buffers if nobody receives. */
   prepare(): Promise<void> {
     return this.throughCuts(async () => {
       const { target, topics, events } = this.request;
       await this.announce();
+      this.settings = fitToBroker(this.request.settings, tighter(this.limits, this.advertised), topics.data);
       const presence = await PresenceWatch.start(this.client, topics, events.warn);
       if (presence.current === null) await ensureMailbox(target, topics, this.client, events.warn);
     });
   }
 
   async sendInput(): Promise<void> {
-    const { settings, signal } = this.request;
-    const cutter = new FrameCutter(settings);
+    const { signal } = this.request;
+    const cutter = new FrameCutter(this.fitted);
     const chunks = this.request.input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const aborted = new Promise<'aborted'>((resolve) => {
       if (signal?.aborted) resolve('aborted');
@@ -240,15 +251,15 @@ class StreamPublisher {
     await this.throughCuts(() => roundTrip(this.client, this.request.topics.echo(this.client.options.clientId!)));
   }
 
-  /** Tells receivers the stream will not be complete; best effort, the connection may be gone. */
+  /** Tells receivers the stream will not be complete; best effort, the connection may be gone. None needed before the first frame. */
   async abort(reason: string): Promise<void> {
-    if (this.lost || !this.client.connected) return;
+    if (this.lost || !this.client.connected || this.seq === 0) return;
     const frame = encodeFrame({ type: 'abort', streamId: this.streamId, seq: this.seq, offset: this.offset, payload: Buffer.from(reason) });
     await publish(this.client, this.request.topics.data, frame, { qos: 1 }).catch(() => {});
   }
 
   private async sendData(payload: Buffer): Promise<void> {
-    const { capacityBytes, maxUnreadFrames } = this.request.settings;
+    const { capacityBytes, maxUnreadFrames } = this.fitted;
     // A frame larger than the capacity still goes once everything before it is consumed.
     const fits = () =>
       (this.offset - this.consumed + payload.length <= capacityBytes || this.offset === this.consumed) && this.unread.size < maxUnreadFrames;
@@ -263,7 +274,7 @@ class StreamPublisher {
   }
 
   private async publishFrame(type: FrameType, payload: Buffer): Promise<void> {
-    await this.waitFor(() => this.inFlight.size < this.request.settings.maxFramesInFlight);
+    await this.waitFor(() => this.inFlight.size < this.fitted.maxFramesInFlight);
     const seq = this.seq;
     const frame = encodeFrame({ type, streamId: this.streamId, seq, offset: this.offset, payload });
     this.inFlight.set(seq, { frame, length: type === 'data' ? payload.length : 0 });
@@ -288,6 +299,11 @@ class StreamPublisher {
         // The connection went: reconnect() sends the frame again.
       },
     );
+  }
+
+  private get fitted(): SendSettings {
+    if (this.settings === null) throw new Error('frames before prepare()');
+    return this.settings;
   }
 
   private async waitFor(ready: () => boolean): Promise<void> {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { advertisementTopic } from './broker-advertisement.js';
 
 /** Every topic skypipe uses starts here; the version lets a future wire format live beside this one. */
 export const DEFAULT_TOPIC_ROOT = 'skypipe/v1';
@@ -70,6 +71,8 @@ export interface PipeTopics {
   sender(streamIdHex: string): string;
   /** A client's private echo topic, used to know that retained messages have all arrived. */
   echo(clientId: string): string;
+  /** Where a skypipe broker answers with its limits (broker-advertisement.ts). */
+  readonly advertisement: string;
 }
 
 /**
@@ -92,6 +95,7 @@ export function pipeTopics(name: string, root: string = DEFAULT_TOPIC_ROOT): Pip
     progress: (streamIdHex: string) => `${base}/a/${streamIdHex}`,
     sender: (streamIdHex: string) => `${base}/s/${streamIdHex}`,
     echo: (clientId: string) => `${base}/e/${clientId}`,
+    advertisement: advertisementTopic(root),
   };
 }
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { type Sky, sleep, until } from '../harness.js';
+import { assertSameBytes, type Sky, sleep, until } from '../harness.js';
 import type { TestFn } from '../brokers.js';
 
 export function originalExamples(sky: Sky, test: TestFn): void {
@@ -19,7 +19,7 @@ export function originalExamples(sky: Sky, test: TestFn): void {
     assert.equal(sender.code, 0, sender.stderr);
     const received = await receiver.result;
     assert.equal(received.code, 0, received.stderr);
-    assert.deepEqual(gunzipSync(readFileSync(join(sky.dir, 'out.gz'))), data);
+    assertSameBytes(gunzipSync(readFileSync(join(sky.dir, 'out.gz'))), data, 'out.gz, unpacked');
   });
 
   test('files stay in the pipe and come out in order', async () => {
@@ -35,8 +35,8 @@ export function originalExamples(sky: Sky, test: TestFn): void {
       const got = await sky.shell(`$SKYPIPE files > ${sky.dir}/new_${name}`, { input: 'null' }).result;
       assert.equal(got.code, 0, got.stderr);
     }
-    assert.deepEqual(readFileSync(join(sky.dir, 'new_file_a')), a);
-    assert.deepEqual(readFileSync(join(sky.dir, 'new_file_b')), b);
+    assertSameBytes(readFileSync(join(sky.dir, 'new_file_a')), a, 'the first file received');
+    assertSameBytes(readFileSync(join(sky.dir, 'new_file_b')), b, 'the second file received');
   });
 
   for (const order of ['waiter first', 'trigger first'] as const) {

@@ -1,0 +1,22 @@
+import type { Aedes } from 'aedes';
+import { ADVERTISEMENT_LEVEL, encodeAdvertisement, type BrokerAdvertisement } from '../client/broker-advertisement.js';
+import { DEFAULT_TOPIC_ROOT } from '../client/topics.js';
+
+const SUFFIX = `${DEFAULT_TOPIC_ROOT}/${ADVERTISEMENT_LEVEL}`;
+const isAdvertisementTopic = (topic: string): boolean => topic === SUFFIX || topic.endsWith(`/${SUFFIX}`);
+
+/**
+ * Answers a subscription to `<root>/%broker` under any root with the broker's advertisement, as a
+ * retained message sent right after the SUBACK: every user and topic prefix gets it, and nothing
+ * is stored.
+ */
+export function answerAdvertisementSubscriptions(aedes: Aedes, advertisement: BrokerAdvertisement): void {
+  const payload = encodeAdvertisement(advertisement);
+  aedes.on('subscribe', (subscriptions, client) => {
+    for (const { topic, qos } of subscriptions) {
+      // 128: refused; the namespace rules decided that the client may not see it.
+      if ((qos as number) === 128 || !isAdvertisementTopic(topic)) continue;
+      client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, () => {});
+    }
+  });
+}

@@ -1,0 +1,57 @@
+import { Duplex, pipeline, Transform, type TransformCallback } from 'node:stream';
+
+/** A client sent (the header of) an MQTT packet larger than the broker takes. */
+export class PacketTooLarge extends Error {}
+
+/**
+ * Reads MQTT fixed headers as bytes go by and fails the stream at the first packet whose declared
+ * size is over `maximum`: the connection closes before the packet's body is read, so an oversized
+ * packet never sits in memory (aedes itself would buffer any size).
+ */
+class PacketSizeGuard extends Transform {
+  private state: 'type' | 'length' | 'body' = 'type';
+  private length = 0;
+  private lengthBytes = 0;
+  private remaining = 0;
+
+  constructor(private readonly maximum: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.state === 'type') {
+        at += 1;
+        [this.state, this.length, this.lengthBytes] = ['length', 0, 0];
+      } else if (this.state === 'length') {
+        const byte = chunk[at++]!;
+        this.length += (byte & 0x7f) * 128 ** this.lengthBytes;
+        this.lengthBytes += 1;
+        if (byte & 0x80) {
+          if (this.lengthBytes === 4) return callback(new PacketTooLarge('malformed remaining length'));
+          continue;
+        }
+        const size = 1 + this.lengthBytes + this.length;
+        if (size > this.maximum) return callback(new PacketTooLarge(`a ${size}-byte packet is over the maximum of ${this.maximum}`));
+        this.remaining = this.length;
+        this.state = this.remaining === 0 ? 'type' : 'body';
+      } else {
+        const take = Math.min(this.remaining, chunk.length - at);
+        at += take;
+        this.remaining -= take;
+        if (this.remaining === 0) this.state = 'type';
+      }
+    }
+    callback(null, chunk);
+  }
+}
+
+/** The client's stream as the broker should see it: reads pass the guard, writes go straight out. */
+export function guardPacketSize(stream: Duplex, maximum: number, refused: (error: Error) => void): Duplex {
+  const guard = new PacketSizeGuard(maximum);
+  pipeline(stream, guard, (error) => {
+    if (error instanceof PacketTooLarge) refused(error);
+  });
+  return Duplex.from({ readable: guard, writable: stream });
+}

@@ -1,0 +1,56 @@
+import type { BrokerLimits } from './connection.js';
+
+/**
+ * What a skypipe broker says about itself to a client that subscribes to `<root>/%broker` (a level
+ * no pipe name encodes to): a JSON object, sent as a retained message right after the SUBACK.
+ *
+ *   {"skypipe": "0.1.0", "maximumPacketSize": 2097152, "pipeCapacity": 33554432}
+ *
+ * Other brokers hold nothing there, and the client keeps its own settings.
+ */
+export interface BrokerAdvertisement {
+  /** The broker's skypipe version. */
+  skypipe: string;
+  /** Largest MQTT packet it reads; it closes the connection of a client that sends a larger one. */
+  maximumPacketSize?: number;
+  /** Most unread bytes a stream should keep in a pipe. */
+  pipeCapacity?: number;
+}
+
+export const ADVERTISEMENT_LEVEL = '%broker';
+
+export function advertisementTopic(root: string): string {
+  return `${root}/${ADVERTISEMENT_LEVEL}`;
+}
+
+export function encodeAdvertisement(advertisement: BrokerAdvertisement): Buffer {
+  return Buffer.from(JSON.stringify(advertisement));
+}
+
+const positive = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+
+/** The limits in an advertisement; undefined for something that is not one. */
+export function parseAdvertisement(payload: Buffer): BrokerLimits | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || typeof (value as BrokerAdvertisement).skypipe !== 'string') return undefined;
+  const { maximumPacketSize, pipeCapacity } = value as BrokerAdvertisement;
+  const limits: BrokerLimits = {};
+  if (positive(maximumPacketSize)) limits.maximumPacketSize = maximumPacketSize;
+  if (positive(pipeCapacity)) limits.pipeCapacity = pipeCapacity;
+  return limits;
+}
+
+/** The tighter of two sets of limits (a CONNACK's and an advertisement's). */
+export function tighter(a: BrokerLimits, b: BrokerLimits): BrokerLimits {
+  const merged: BrokerLimits = { ...a };
+  for (const key of ['maximumPacketSize', 'receiveMaximum', 'pipeCapacity'] as const) {
+    const value = b[key];
+    if (value !== undefined) merged[key] = Math.min(value, a[key] ?? value);
+  }
+  return merged;
+}
