@@ -33,7 +33,7 @@ function allowed(user: string | null, topic: string): boolean {
  * broker keeps sessions under `NAME:ID` (anonymous `:ID`), so no one can take over, or read the
  * buffered data of, another user's mailbox session by using its client id.
  */
-export function accessHooks(policy: AccessPolicy) {
+export function accessHooks(policy: AccessPolicy, refused: (username: string | undefined, reason: string) => void) {
   // A verified password is remembered (as a digest) so that a fleet reconnecting does not pay scrypt each time.
   const verified = new Set<string>();
   let generation = policy.users.generation;
@@ -47,7 +47,10 @@ export function accessHooks(policy: AccessPolicy) {
 
     authenticate(client: Client, username: string | undefined, password: Buffer | undefined, callback: (error: AuthenticateError | null, ok: boolean | null) => void): void {
       if (username === undefined || username === '') {
-        if (!policy.anonymous) return callback(refusal(NOT_AUTHORIZED, 'credentials required'), null);
+        if (!policy.anonymous) {
+          refused(undefined, 'no credentials');
+          return callback(refusal(NOT_AUTHORIZED, 'credentials required'), null);
+        }
         identities.set(client, null);
         return callback(null, true);
       }
@@ -57,7 +60,11 @@ export function accessHooks(policy: AccessPolicy) {
         generation = policy.users.generation;
       }
       const stored = users.get(username);
-      if (stored === undefined || password === undefined) return callback(refusal(BAD_USERNAME_OR_PASSWORD, 'bad user name or password'), null);
+      const badPassword = () => {
+        refused(username, 'bad user name or password');
+        callback(refusal(BAD_USERNAME_OR_PASSWORD, 'bad user name or password'), null);
+      };
+      if (stored === undefined || password === undefined) return badPassword();
       const key = remembered(username, password);
       if (verified.has(key)) {
         identities.set(client, username);
@@ -65,12 +72,12 @@ export function accessHooks(policy: AccessPolicy) {
       }
       verifyPassword(password.toString('utf8'), stored).then(
         (ok) => {
-          if (!ok) return callback(refusal(BAD_USERNAME_OR_PASSWORD, 'bad user name or password'), null);
+          if (!ok) return badPassword();
           verified.add(key);
           identities.set(client, username);
           callback(null, true);
         },
-        () => callback(refusal(BAD_USERNAME_OR_PASSWORD, 'bad user name or password'), null),
+        badPassword,
       );
     },
 

@@ -1,4 +1,4 @@
-import { Duplex, pipeline, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 
 /** A client sent (the header of) an MQTT packet larger than the broker takes. */
 export class PacketTooLarge extends Error {}
@@ -8,17 +8,22 @@ export class PacketTooLarge extends Error {}
  * size is over `maximum`: the connection closes before the packet's body is read, so an oversized
  * packet never sits in memory (aedes itself would buffer any size).
  */
-class PacketSizeGuard extends Transform {
+export class PacketSizeGuard extends Transform {
   private state: 'type' | 'length' | 'body' = 'type';
   private length = 0;
   private lengthBytes = 0;
   private remaining = 0;
 
-  constructor(private readonly maximum: number) {
+  /** `counted` hears of every chunk read. */
+  constructor(
+    private readonly maximum: number,
+    private readonly counted: (bytes: number) => void = () => {},
+  ) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.counted(chunk.length);
     let at = 0;
     while (at < chunk.length) {
       if (this.state === 'type') {
@@ -45,13 +50,4 @@ class PacketSizeGuard extends Transform {
     }
     callback(null, chunk);
   }
-}
-
-/** The client's stream as the broker should see it: reads pass the guard, writes go straight out. */
-export function guardPacketSize(stream: Duplex, maximum: number, refused: (error: Error) => void): Duplex {
-  const guard = new PacketSizeGuard(maximum);
-  pipeline(stream, guard, (error) => {
-    if (error instanceof PacketTooLarge) refused(error);
-  });
-  return Duplex.from({ readable: guard, writable: stream });
 }

@@ -6,7 +6,12 @@ import { Level } from 'level';
 import { accessHooks, type AccessPolicy } from './access.js';
 import { answerAdvertisementSubscriptions } from './advertisement.js';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
-import { guardPacketSize } from './packet-size-guard.js';
+import { clientStream } from './client-stream.js';
+import { openHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
+import type { LogLevel } from './log-levels.js';
+import { brokerLogger, logConnections } from './logger.js';
+import { brokerMetrics } from './metrics.js';
+import { queuedMessagesBySession } from './queued-messages.js';
 import type { ListenerSettings, TlsCredentials } from './listener-settings.js';
 import { openListener, type OpenListener } from './listeners.js';
 
@@ -22,10 +27,16 @@ export interface BrokerSettings {
   limits: { maximumPacketSize: number; pipeCapacity?: number };
   /** Advertised to clients. */
   version: string;
+  /** Where /healthz and /metrics are served; null for nowhere. */
+  http: { host: string; port: number } | null;
+  /** Structured log lines (pino) go to standard output from this level up. */
+  logLevel: LogLevel;
 }
 
 export interface RunningBroker {
   listeners: OpenListener[];
+  /** The health and metrics endpoint's URL, when there is one. */
+  http: string | null;
   close(): Promise<void>;
 }
 
@@ -42,6 +53,7 @@ function disableDuplicateFilter(client: object): void {
 
 /** Starts the Aedes broker with durable storage on its listeners. */
 export async function startBroker(settings: BrokerSettings): Promise<RunningBroker> {
+  const log = brokerLogger(settings.logLevel);
   mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
   const db = new Level(settings.dataDir);
   try {
@@ -53,7 +65,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   }
   const persistence = aedesPersistenceLevel(db);
   lookUpExactRetainedTopics(persistence, db);
-  const access = settings.access === null ? null : accessHooks(settings.access);
+  const access = settings.access === null ? null : accessHooks(settings.access, (username, reason) => log.warn({ username, reason }, 'refused a connection'));
   const aedes = await Aedes.createBroker({
     persistence,
     preConnect: (client, packet, callback) => {
@@ -65,21 +77,36 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
       ? {}
       : { authenticate: access.authenticate, authorizePublish: access.authorizePublish, authorizeSubscribe: access.authorizeSubscribe }),
   });
+  logConnections(aedes, log);
+  const metrics = brokerMetrics(aedes, () => queuedMessagesBySession(db));
   const listeners: OpenListener[] = [];
+  let http: HttpEndpoint | null = null;
+  let serving = false;
+  /**
+   * Stops accepting, then closes the clients (what they sent and the broker did not acknowledge,
+   * they send again on their next connection), then the store, which finishes its writes first.
+   */
   const close = async () => {
+    serving = false;
     const stopped = Promise.all(listeners.map((listener) => listener.close()));
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await stopped;
+    await http?.close();
     await db.close();
+    log.info('stopped');
   };
   answerAdvertisementSubscriptions(aedes, { skypipe: settings.version, ...settings.limits });
   const { maximumPacketSize } = settings.limits;
-  const handle = (stream: Duplex) => aedes.handle(guardPacketSize(stream, maximumPacketSize, () => {}));
+  const handle = (stream: Duplex) =>
+    aedes.handle(clientStream(stream, maximumPacketSize, metrics.meter, (error) => log.warn({ reason: error.message }, 'closed a connection for an oversized packet')));
   try {
     for (const listener of settings.listeners) listeners.push(await openListener(listener, handle, settings.tls, maximumPacketSize));
+    if (settings.http !== null) http = await openHttpEndpoint(settings.http.host, settings.http.port, metrics.registry, () => serving);
   } catch (error) {
     await close();
     throw error;
   }
-  return { listeners, close };
+  serving = true;
+  log.info({ listeners: listeners.map((listener) => listener.url), http: http?.url, dataDir: settings.dataDir }, 'listening');
+  return { listeners, http: http?.url ?? null, close };
 }

@@ -10,11 +10,26 @@ import { say } from './messages.js';
 
 declare const SKYPIPE_VERSION: string;
 
+/** How long a stop may take (closing clients, flushing the store) before the process ends anyway. */
+const STOP_DEADLINE_MS = 10_000;
+
+/** The broker skypipe starts by itself: loopback, a free port, no users; it logs warnings only, to its log file. */
+function localSkySettings(): BrokerSettings {
+  return {
+    listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }],
+    tls: null,
+    dataDir: localSkyPaths().dataDir,
+    access: null,
+    limits: { maximumPacketSize: DEFAULT_MAX_PACKET_SIZE },
+    http: null,
+    logLevel: 'warn',
+    version: SKYPIPE_VERSION,
+  };
+}
+
 /** `skypipe broker`: runs the broker in the foreground until SIGINT or SIGTERM. The local sky is one on 127.0.0.1. */
 export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Promise<number> {
-  const settings: BrokerSettings = localSky
-    ? { listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }], tls: null, dataDir: localSkyPaths().dataDir, access: null, limits: { maximumPacketSize: DEFAULT_MAX_PACKET_SIZE }, version: SKYPIPE_VERSION }
-    : { ...(await resolveBrokerOptions(flags)), version: SKYPIPE_VERSION };
+  const settings: BrokerSettings = localSky ? localSkySettings() : { ...(await resolveBrokerOptions(flags)), version: SKYPIPE_VERSION };
   let broker;
   try {
     // Loaded here only: sending and receiving never pay for the broker's start-up.
@@ -27,6 +42,7 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
     writeLocalSkyRecord({ pid: process.pid, host: '127.0.0.1', port: broker.listeners[0]!.port, dataDir: settings.dataDir, startedAt: new Date().toISOString() });
   } else {
     say(`broker listening on ${broker.listeners.map((listener) => listener.url).join(', ')}; data in ${settings.dataDir}`);
+    if (broker.http !== null) say(`health at ${broker.http}/healthz, metrics at ${broker.http}/metrics`);
     if (settings.access === null && listensBeyondLoopback(settings.listeners)) {
       say('warning: anonymous access: anyone who reaches this broker can read and write every pipe');
     } else if (settings.access !== null) {
@@ -38,7 +54,12 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
     for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(name, () => resolve(name));
   });
   if (localSky) removeLocalSkyRecord(process.pid);
+  const deadline = setTimeout(() => {
+    say(`the broker did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway (clients send again what it did not acknowledge)`);
+    process.exit(1);
+  }, STOP_DEADLINE_MS);
   await broker.close();
+  clearTimeout(deadline);
   if (!localSky) say(`broker stopped (${signal})`);
   return 0;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LISTENER_KINDS, needsTls, type ListenerKind, type ListenerSettings, type TlsCredentials } from '../broker/listener-settings.js';
 import type { AccessPolicy } from '../broker/access.js';
+import { LOG_LEVELS, type LogLevel } from '../broker/log-levels.js';
 import { stateDir } from '../broker/state-dir.js';
 import { checkUserName, hashPassword, readUsers, UserDirectory, type Users } from '../broker/users.js';
 import { PipeError } from '../client/errors.js';
@@ -19,6 +20,8 @@ export interface BrokerServeFlags {
   anonymous?: boolean | undefined;
   maxPacketSize?: string | undefined;
   pipeCapacity?: string | undefined;
+  httpPort?: string | undefined;
+  logLevel?: string | undefined;
 }
 
 export interface BrokerOptions {
@@ -28,6 +31,8 @@ export interface BrokerOptions {
   /** Null: every client gets in, to every topic (loopback only, unless --anonymous). */
   access: AccessPolicy | null;
   limits: { maximumPacketSize: number; pipeCapacity?: number };
+  http: { host: string; port: number } | null;
+  logLevel: LogLevel;
 }
 
 /** Room for skypipe's 1 MiB frames with their headers and long topics, and twice that for other clients. */
@@ -131,7 +136,19 @@ export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<Bro
     tls = { cert: readPem(certPath, 'cert'), key: readPem(keyPath, 'key') };
   }
   const dataDir = flags.dataDir ?? fromEnvironment('SKYPIPE_BROKER_DATA_DIR') ?? join(stateDir(), 'broker-data');
-  return { listeners, tls, dataDir, access: await resolveAccess(flags, listeners), limits: resolveLimits(flags) };
+  const httpPort = flags.httpPort ?? fromEnvironment('SKYPIPE_BROKER_HTTP_PORT');
+  const http = httpPort === undefined ? null : parsePort(httpPort, 'http-port');
+  const logLevel = flags.logLevel ?? fromEnvironment('SKYPIPE_BROKER_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new PipeError(`--log-level: '${logLevel}' is not one of ${LOG_LEVELS.join(', ')}`, 'usage');
+  return {
+    listeners,
+    tls,
+    dataDir,
+    access: await resolveAccess(flags, listeners),
+    limits: resolveLimits(flags),
+    http: http === null ? null : { host, port: http },
+    logLevel: logLevel as LogLevel,
+  };
 }
 
 function resolveLimits(flags: BrokerServeFlags): BrokerOptions['limits'] {

@@ -1,0 +1,35 @@
+import type { Aedes } from 'aedes';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { ByteMeter } from './client-stream.js';
+
+export interface BrokerMetrics {
+  registry: Registry;
+  meter: ByteMeter;
+}
+
+/** The broker's metrics in the Prometheus text format: connections, bytes each way, messages queued per session, and the process's own. */
+export function brokerMetrics(aedes: Aedes, queued: () => Promise<Map<string, number>>): BrokerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'skypipe_broker_' });
+  const received = new Counter({ name: 'skypipe_broker_received_bytes_total', help: 'Bytes read from clients', registers: [registry] });
+  const sent = new Counter({ name: 'skypipe_broker_sent_bytes_total', help: 'Bytes written to clients', registers: [registry] });
+  new Gauge({
+    name: 'skypipe_broker_connections',
+    help: 'Connected clients',
+    registers: [registry],
+    collect() {
+      this.set(aedes.connectedClients);
+    },
+  });
+  new Gauge({
+    name: 'skypipe_broker_queued_messages',
+    help: 'Messages waiting in each persistent session (a pipe mailbox holds what waits in its pipe)',
+    labelNames: ['session'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [session, count] of await queued()) this.set({ session }, count);
+    },
+  });
+  return { registry, meter: { received: (bytes) => received.inc(bytes), sent: (bytes) => sent.inc(bytes) } };
+}
