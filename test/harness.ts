@@ -137,10 +137,13 @@ export class ForegroundBroker {
   /** Chosen at the first start, kept for restarts. */
   port = 0;
 
-  /** `extraArgs`: more listeners, certificates; the plain listener stays, for the tests' own clients. */
+  /**
+   * `extraArgs`: more listeners, certificates; the plain listener stays, for the tests' own clients.
+   * `dataDir` null: the data is elsewhere (Redis).
+   */
   constructor(
     private readonly sky: Sky,
-    readonly dataDir: string = join(sky.dir, 'broker-data'),
+    readonly dataDir: string | null = join(sky.dir, 'broker-data'),
     private readonly extraArgs: string[] = [],
   ) {}
 
@@ -150,7 +153,8 @@ export class ForegroundBroker {
 
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
-    this.running = this.sky.start(['broker', '--port', String(this.port), '--data-dir', this.dataDir, ...this.extraArgs]);
+    const data = this.dataDir === null ? [] : ['--data-dir', this.dataDir];
+    this.running = this.sky.start(['broker', '--port', String(this.port), ...data, ...this.extraArgs]);
     const running = this.running;
     await until(() => running.stderrSoFar().includes('listening') || running.child.exitCode !== null, 'the broker to listen');
     if (running.child.exitCode !== null) throw new Error(`broker failed: ${running.stderrSoFar()}`);

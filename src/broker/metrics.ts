@@ -8,7 +8,7 @@ export interface BrokerMetrics {
 }
 
 /** The broker's metrics in the Prometheus text format: connections, bytes each way, messages queued per session, and the process's own. */
-export function brokerMetrics(aedes: Aedes, queued: () => Promise<Map<string, number>>): BrokerMetrics {
+export function brokerMetrics(aedes: Aedes, queued: (() => Promise<Map<string, number>>) | null): BrokerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'skypipe_broker_' });
   const received = new Counter({ name: 'skypipe_broker_received_bytes_total', help: 'Bytes read from clients', registers: [registry] });
@@ -21,6 +21,8 @@ export function brokerMetrics(aedes: Aedes, queued: () => Promise<Map<string, nu
       this.set(aedes.connectedClients);
     },
   });
+  // Only where the store can count them (on disk).
+  if (queued === null) return { registry, meter: { received: (bytes) => received.inc(bytes), sent: (bytes) => sent.inc(bytes) } };
   new Gauge({
     name: 'skypipe_broker_queued_messages',
     help: 'Messages waiting in each persistent session (a pipe mailbox holds what waits in its pipe)',

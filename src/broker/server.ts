@@ -1,17 +1,13 @@
-import { mkdirSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
-import aedesPersistenceLevel from 'aedes-persistence-level';
-import { Level } from 'level';
 import { accessHooks, type AccessPolicy } from './access.js';
 import { answerAdvertisementSubscriptions } from './advertisement.js';
-import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
 import { clientStream } from './client-stream.js';
 import { openHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
 import type { LogLevel } from './log-levels.js';
 import { brokerLogger, logConnections } from './logger.js';
 import { brokerMetrics } from './metrics.js';
-import { queuedMessagesBySession } from './queued-messages.js';
+import { openStorage, type StorageSettings } from './storage.js';
 import type { ListenerSettings, TlsCredentials } from './listener-settings.js';
 import { openListener, type OpenListener } from './listeners.js';
 
@@ -20,7 +16,7 @@ export interface BrokerSettings {
   /** For mqtts and wss listeners. */
   tls: TlsCredentials | null;
   /** Where sessions, queued frames and retained messages are kept across restarts. */
-  dataDir: string;
+  storage: StorageSettings;
   /** Users and their namespaces; null lets every client in, to every topic. */
   access: AccessPolicy | null;
   /** Largest MQTT packet read from a client, and the capacity advised to senders; both advertised. */
@@ -37,6 +33,8 @@ export interface RunningBroker {
   listeners: OpenListener[];
   /** The health and metrics endpoint's URL, when there is one. */
   http: string | null;
+  /** Where the data is: the directory, or the Redis server. */
+  storage: string;
   close(): Promise<void>;
 }
 
@@ -54,20 +52,11 @@ function disableDuplicateFilter(client: object): void {
 /** Starts the Aedes broker with durable storage on its listeners. */
 export async function startBroker(settings: BrokerSettings): Promise<RunningBroker> {
   const log = brokerLogger(settings.logLevel);
-  mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
-  const db = new Level(settings.dataDir);
-  try {
-    await db.open();
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    const reason = cause?.code === 'LEVEL_LOCKED' || /lock/i.test(String((error as Error).message) + String(cause)) ? 'another broker is using it' : (error as Error).message;
-    throw new Error(`cannot open the data directory ${settings.dataDir}: ${reason}`);
-  }
-  const persistence = aedesPersistenceLevel(db);
-  lookUpExactRetainedTopics(persistence, db);
+  const storage = await openStorage(settings.storage);
   const access = settings.access === null ? null : accessHooks(settings.access, (username, reason) => log.warn({ username, reason }, 'refused a connection'));
   const aedes = await Aedes.createBroker({
-    persistence,
+    persistence: storage.persistence,
+    ...(storage.mq === null ? {} : { mq: storage.mq }),
     preConnect: (client, packet, callback) => {
       disableDuplicateFilter(client);
       if (access === null) callback(null, true);
@@ -78,7 +67,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
       : { authenticate: access.authenticate, authorizePublish: access.authorizePublish, authorizeSubscribe: access.authorizeSubscribe }),
   });
   logConnections(aedes, log);
-  const metrics = brokerMetrics(aedes, () => queuedMessagesBySession(db));
+  const metrics = brokerMetrics(aedes, storage.queued);
   const listeners: OpenListener[] = [];
   let http: HttpEndpoint | null = null;
   let serving = false;
@@ -92,7 +81,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await stopped;
     await http?.close();
-    await db.close();
+    await storage.close();
     log.info('stopped');
   };
   answerAdvertisementSubscriptions(aedes, { skypipe: settings.version, ...settings.limits });
@@ -107,6 +96,6 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     throw error;
   }
   serving = true;
-  log.info({ listeners: listeners.map((listener) => listener.url), http: http?.url, dataDir: settings.dataDir }, 'listening');
-  return { listeners, http: http?.url ?? null, close };
+  log.info({ listeners: listeners.map((listener) => listener.url), http: http?.url, storage: storage.where }, 'listening');
+  return { listeners, http: http?.url ?? null, storage: storage.where, close };
 }

@@ -18,7 +18,7 @@ function localSkySettings(): BrokerSettings {
   return {
     listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }],
     tls: null,
-    dataDir: localSkyPaths().dataDir,
+    storage: { kind: 'disk', dataDir: localSkyPaths().dataDir },
     access: null,
     limits: { maximumPacketSize: DEFAULT_MAX_PACKET_SIZE },
     http: null,
@@ -39,9 +39,9 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
     throw new PipeError((error as Error).message);
   }
   if (localSky) {
-    writeLocalSkyRecord({ pid: process.pid, host: '127.0.0.1', port: broker.listeners[0]!.port, dataDir: settings.dataDir, startedAt: new Date().toISOString() });
+    writeLocalSkyRecord({ pid: process.pid, host: '127.0.0.1', port: broker.listeners[0]!.port, dataDir: localSkyPaths().dataDir, startedAt: new Date().toISOString() });
   } else {
-    say(`broker listening on ${broker.listeners.map((listener) => listener.url).join(', ')}; data in ${settings.dataDir}`);
+    say(`broker listening on ${broker.listeners.map((listener) => listener.url).join(', ')}; data in ${broker.storage}`);
     if (broker.http !== null) say(`health at ${broker.http}/healthz, metrics at ${broker.http}/metrics`);
     if (settings.access === null && listensBeyondLoopback(settings.listeners)) {
       say('warning: anonymous access: anyone who reaches this broker can read and write every pipe');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LISTENER_KINDS, needsTls, type ListenerKind, type ListenerSettings, type TlsCredentials } from '../broker/listener-settings.js';
 import type { AccessPolicy } from '../broker/access.js';
+import type { StorageSettings } from '../broker/storage.js';
 import { LOG_LEVELS, type LogLevel } from '../broker/log-levels.js';
 import { stateDir } from '../broker/state-dir.js';
 import { checkUserName, hashPassword, readUsers, UserDirectory, type Users } from '../broker/users.js';
@@ -16,6 +17,7 @@ export interface BrokerServeFlags {
   cert?: string | undefined;
   key?: string | undefined;
   dataDir?: string | undefined;
+  redis?: string | undefined;
   users?: string | undefined;
   anonymous?: boolean | undefined;
   maxPacketSize?: string | undefined;
@@ -27,7 +29,7 @@ export interface BrokerServeFlags {
 export interface BrokerOptions {
   listeners: ListenerSettings[];
   tls: TlsCredentials | null;
-  dataDir: string;
+  storage: StorageSettings;
   /** Null: every client gets in, to every topic (loopback only, unless --anonymous). */
   access: AccessPolicy | null;
   limits: { maximumPacketSize: number; pipeCapacity?: number };
@@ -143,12 +145,21 @@ export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<Bro
   return {
     listeners,
     tls,
-    dataDir,
+    storage: resolveStorage(flags, dataDir),
     access: await resolveAccess(flags, listeners),
     limits: resolveLimits(flags),
     http: http === null ? null : { host, port: http },
     logLevel: logLevel as LogLevel,
   };
+}
+
+/** On disk in the data directory, or in Redis (shared by several instances) with --redis. */
+function resolveStorage(flags: BrokerServeFlags, dataDir: string): StorageSettings {
+  const redis = flags.redis ?? fromEnvironment('SKYPIPE_BROKER_REDIS_URL');
+  if (redis === undefined) return { kind: 'disk', dataDir };
+  if (flags.dataDir !== undefined) throw new PipeError('--data-dir and --redis exclude each other: the data is in one place', 'usage');
+  if (!/^rediss?:\/\/[^/]/.test(redis)) throw new PipeError(`--redis: '${redis}' is not a Redis URL; use redis://[USER:PASSWORD@]HOST[:PORT][/DB]`, 'usage');
+  return { kind: 'redis', url: redis };
 }
 
 function resolveLimits(flags: BrokerServeFlags): BrokerOptions['limits'] {

@@ -103,6 +103,7 @@ async function main(): Promise<number> {
           .option('cert', { type: 'string', describe: 'TLS certificate chain, PEM, for --tls-port and --wss-port (or SKYPIPE_BROKER_CERT)' })
           .option('key', { type: 'string', describe: 'its private key, PEM (or SKYPIPE_BROKER_KEY)' })
           .option('data-dir', { type: 'string', describe: 'where sessions and buffered data are kept (or SKYPIPE_BROKER_DATA_DIR; default: state directory)' })
+          .option('redis', { type: 'string', describe: 'keep the data in Redis instead, shared by every broker instance given the same URL: redis://[USER:PASSWORD@]HOST[:PORT][/DB] (or SKYPIPE_BROKER_REDIS_URL)' })
           .option('users', { type: 'string', describe: 'the users file (or SKYPIPE_BROKER_USERS; default: state directory)' })
           .option('max-packet-size', { type: 'string', describe: 'largest MQTT packet read from a client; a larger one closes its connection (or SKYPIPE_BROKER_MAX_PACKET_SIZE; default 2M)' })
           .option('pipe-capacity', { type: 'string', describe: 'most unread bytes a stream may keep in a pipe, advertised to senders (or SKYPIPE_BROKER_PIPE_CAPACITY; default: their own, 32M)' })
@@ -125,7 +126,7 @@ async function main(): Promise<number> {
           }
           if (argv.operation !== undefined) throw new PipeError(`'skypipe broker ${argv.action}' takes no '${argv.operation}'`, 'usage');
           const ports = Object.fromEntries(Object.entries(LISTENER_FLAGS).map(([kind, { flag }]) => [kind, argv[flag] as string | undefined])) as BrokerServeFlags['ports'];
-          return runBroker({ host: argv.host, ports, cert: argv.cert, key: argv.key, dataDir: argv['data-dir'], users: argv.users, anonymous: argv.anonymous, maxPacketSize: argv['max-packet-size'], pipeCapacity: argv['pipe-capacity'], httpPort: argv['http-port'], logLevel: argv['log-level'] }, argv['local-sky'] === true);
+          return runBroker({ host: argv.host, ports, cert: argv.cert, key: argv.key, dataDir: argv['data-dir'], redis: argv.redis, users: argv.users, anonymous: argv.anonymous, maxPacketSize: argv['max-packet-size'], pipeCapacity: argv['pipe-capacity'], httpPort: argv['http-port'], logLevel: argv['log-level'] }, argv['local-sky'] === true);
         })(),
     )
     .epilogue(EPILOGUE)
