@@ -135,3 +135,40 @@ describe('users and namespaces', () => {
     assert.match(stopped.stderr, /^skypipe: broker listening on mqtt:\/\/0\.0\.0\.0:\d+; data in .+\nskypipe: warning: anonymous access: anyone who reaches this broker can read and write every pipe\nskypipe: broker stopped \(SIGTERM\)\n$/);
   });
 });
+
+describe('connections per user', () => {
+  const sky = new Sky();
+  const users = join(sky.dir, 'users');
+  let broker: ForegroundBroker;
+
+  before(async () => {
+    assert.equal((await sky.run(['broker', 'user', 'add', 'carol', '--users', users], { input: 'carol secret\n' })).code, 0);
+    broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), ['--users', users, '--max-connections-per-user', '2']);
+    await broker.start();
+  });
+  after(async () => {
+    await broker.kill('SIGTERM');
+    await sky.close();
+  });
+
+  it('refuses a connection over the limit in one line, and lets a client take its own session back', async () => {
+    const connectAs = (clientId: string) => mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId, clean: true, username: 'carol', password: 'carol secret', reconnectPeriod: 0 });
+    const held = [await connectAs('one'), await connectAs('two')];
+    const url = `mqtt://carol:carol%20secret@127.0.0.1:${broker.port}`;
+    const refused = await sky.run(['send', 'limited', '--url', url], { input: 'no room\n' });
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      `skypipe: cannot use broker mqtt://carol@127.0.0.1:${broker.port} (from --url): the broker is unavailable to this client: it may be at a limit (such as connections per user) or stopping; try again later\n`,
+    );
+    // The same client id again is the same session: allowed at the limit.
+    const again = await connectAs('two');
+    assert.ok(again.connected);
+    for (const client of [held[0]!, again]) await client.endAsync();
+    held[1]!.end(true);
+    await sleep(300);
+    // A sender needs two at most: its own, and a moment's one to check the pipe's mailbox.
+    const sent = await sky.run(['send', 'limited', '--url', url], { input: 'room now\n' });
+    assert.equal(sent.code, 0, sent.stderr);
+  });
+});

@@ -7,12 +7,15 @@ export interface AccessPolicy {
   users: UserDirectory;
   /** Let clients without credentials in (to the topics outside every user's namespace). */
   anonymous: boolean;
+  /** Most connections (distinct client ids) one user may have open; null for no limit. */
+  maxConnectionsPerUser: number | null;
 }
 
 /** The user a connection authenticated as; null for an anonymous one. */
 const identities = new WeakMap<Client, string | null>();
 
-/** MQTT 3.1.1 CONNACK return codes. */
+/** MQTT 3.1.1 CONNACK return codes; 3.1.1 has none for a quota, "server unavailable" comes closest. */
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
@@ -38,6 +41,25 @@ export function accessHooks(policy: AccessPolicy, refused: (username: string | u
   const verified = new Set<string>();
   let generation = policy.users.generation;
   const remembered = (user: string, password: Buffer) => createHash('sha256').update(user).update('\0').update(password).digest('hex');
+  /** Each user's open connections by client id: a reconnect with the same id takes its own session over, and is no extra one. */
+  const open = new Map<string, Map<string, Client>>();
+
+  /** Lets `client` in as `username` unless the user is at the connection limit. */
+  const admit = (client: Client, username: string, callback: (error: AuthenticateError | null, ok: boolean | null) => void) => {
+    const connections = open.get(username) ?? new Map<string, Client>();
+    const limit = policy.maxConnectionsPerUser;
+    if (limit !== null && !connections.has(client.id) && connections.size >= limit) {
+      refused(username, `over ${limit} connections`);
+      return callback(refusal(SERVER_UNAVAILABLE, 'over the connection limit'), null);
+    }
+    connections.set(client.id, client);
+    open.set(username, connections);
+    client.conn.once('close', () => {
+      if (connections.get(client.id) === client) connections.delete(client.id);
+    });
+    identities.set(client, username);
+    callback(null, true);
+  };
 
   return {
     preConnect(_client: Client, packet: { clientId: string; username?: string | undefined }, callback: (error: Error | null, ok: boolean) => void): void {
@@ -66,16 +88,12 @@ export function accessHooks(policy: AccessPolicy, refused: (username: string | u
       };
       if (stored === undefined || password === undefined) return badPassword();
       const key = remembered(username, password);
-      if (verified.has(key)) {
-        identities.set(client, username);
-        return callback(null, true);
-      }
+      if (verified.has(key)) return admit(client, username, callback);
       verifyPassword(password.toString('utf8'), stored).then(
         (ok) => {
           if (!ok) return badPassword();
           verified.add(key);
-          identities.set(client, username);
-          callback(null, true);
+          admit(client, username, callback);
         },
         badPassword,
       );

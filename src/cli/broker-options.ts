@@ -20,6 +20,7 @@ export interface BrokerServeFlags {
   redis?: string | undefined;
   users?: string | undefined;
   anonymous?: boolean | undefined;
+  maxConnectionsPerUser?: string | undefined;
   maxPacketSize?: string | undefined;
   pipeCapacity?: string | undefined;
   httpPort?: string | undefined;
@@ -106,7 +107,10 @@ async function resolveAccess(flags: BrokerServeFlags, listeners: ListenerSetting
   }
   const users = new UserDirectory(path, fixed);
   const anonymous = flags.anonymous ?? ['1', 'true', 'yes'].includes(fromEnvironment('SKYPIPE_BROKER_ANONYMOUS') ?? '');
-  if (users.size > 0) return { users, anonymous };
+  const limit = flags.maxConnectionsPerUser ?? fromEnvironment('SKYPIPE_BROKER_MAX_CONNECTIONS_PER_USER');
+  if (limit !== undefined && !/^[1-9]\d{0,8}$/.test(limit)) throw new PipeError(`--max-connections-per-user: '${limit}' is not a positive number`, 'usage');
+  const maxConnectionsPerUser = limit === undefined ? null : Number(limit);
+  if (users.size > 0) return { users, anonymous, maxConnectionsPerUser };
   if (listensBeyondLoopback(listeners) && !anonymous) {
     throw new PipeError(
       `this broker would listen beyond loopback with no users: add one with 'skypipe broker user add NAME' (${path}), or set SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD; --anonymous lets anyone in`,

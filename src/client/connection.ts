@@ -55,7 +55,7 @@ const CREDENTIAL_REFUSALS = new Set([4, 5, 0x86, 0x87]);
 const REFUSALS: Record<number, string> = {
   1: 'the broker speaks neither MQTT 5 nor MQTT 3.1.1',
   2: 'the broker refused the client id',
-  3: 'the broker is unavailable',
+  3: 'the broker is unavailable to this client: it may be at a limit (such as connections per user) or stopping; try again later',
   4: BAD_CREDENTIALS,
   5: NOT_AUTHORIZED,
   0x85: 'the broker refused the client id',
