@@ -49,6 +49,7 @@ describe('bad input', () => {
     assertOneLine(await sky.run(['send', 'x', '--capacity', 'lots'], { input: 'x' }), 2, /^skypipe: --capacity: 'lots' is not a size/);
     assertOneLine(await sky.run(['broker', '--port', 'http']), 2, /^skypipe: --port: 'http' is not a port number \(0-65535, or off\)\n$/);
     assertOneLine(await sky.run(['broker', '--tls-port', '70000']), 2, /^skypipe: --tls-port: '70000' is not a port number \(0-65535, or off\)\n$/);
+    assertOneLine(await sky.run(['send', 'x', '--frame-size', '100'], { input: 'x' }), 2, /^skypipe: --frame-size: '100' is not between 1K and 1M\n$/);
     assertOneLine(await sky.run(['broker', '--redis', 'http://cache']), 2, /^skypipe: --redis: 'http:\/\/cache' is not a Redis URL; use redis:\/\/\[USER:PASSWORD@\]HOST\[:PORT\]\[\/DB\]\n$/);
     assertOneLine(await sky.run(['broker', '--redis', 'redis://cache', '--data-dir', 'here']), 2, /^skypipe: --data-dir and --redis exclude each other: the data is in one place\n$/);
   });

@@ -8,10 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseBrokerUrl } from '../src/client/broker-target.js';
 import { connect, disconnect, publish, subscribe } from '../src/client/connection.js';
+import { HEADER_BYTES } from '../src/client/frame.js';
+import { DEFAULT_SEND_SETTINGS, send } from '../src/client/sender.js';
+import { pipeTopics } from '../src/client/topics.js';
 import { BROKERS, missingBroker } from './brokers.js';
 import { installed, skyWithExternalBroker } from './external-brokers.js';
 import { skyWithBroker, until } from './harness.js';
@@ -73,6 +77,26 @@ describe('MQTT 5 on Mosquitto', () => {
     const received = await sky.run(['recv', 'small-packets', '--url', broker.url]);
     assert.equal(received.code, 0, received.stderr);
     assert.ok(received.stdout.equals(data), `the stream arrived byte for byte (${received.stdout.length} of ${data.length} bytes)`);
+  });
+
+  it('under MQTT 3.1.1, where the limit goes unsaid, gives up on frames the broker keeps refusing, and takes --frame-size', async () => {
+    // The same broker, spoken to in 3.1.1: it closes the connection on each 1 MiB frame.
+    const sendAs311 = (frameBytes: number) =>
+      send({
+        target: { ...parseBrokerUrl(broker.url, 'the test'), protocolVersion: 4 },
+        topics: pipeTopics('unsaid'),
+        input: Readable.from([randomBytes(2 * 1024 * 1024)]),
+        settings: { ...DEFAULT_SEND_SETTINGS, frameBytes },
+        events: { warn: () => {} },
+      });
+    await assert.rejects(sendAs311(DEFAULT_SEND_SETTINGS.frameBytes), (error: Error) => {
+      // Random bytes: the frame ends at the last newline byte in its megabyte.
+      const match = /^the broker closed the connection 5 times in a row while a (\d+)-byte frame was on its way, acknowledging nothing: it probably takes smaller packets; raise its maximum packet size \(Mosquitto: max_packet_size\) or send smaller frames with --frame-size$/.exec(error.message);
+      assert.ok(match, error.message);
+      assert.ok(Number(match[1]) > 70_000 && Number(match[1]) <= DEFAULT_SEND_SETTINGS.frameBytes + HEADER_BYTES, match[1]);
+      return true;
+    });
+    assert.equal(await sendAs311(32 * 1024), 2 * 1024 * 1024);
   });
 });
 

@@ -40,6 +40,7 @@ async function transfer(mode: 'send' | 'receive' | 'auto', argv: Record<string, 
     quiet: argv.quiet === true,
     follow: argv.follow === true,
     capacity: argv.capacity as string | undefined,
+    frameSize: argv['frame-size'] as string | undefined,
     topicPrefix: argv['topic-prefix'] as string | undefined,
     senderTimeout: argv['sender-timeout'] as string | undefined,
     url: argv.url as string | undefined,
@@ -78,6 +79,7 @@ async function main(): Promise<number> {
     .option('topic-prefix', { type: 'string', describe: 'put all topics under this prefix (or SKYPIPE_TOPIC_PREFIX), for a shared broker', global: true })
     .option('sender-timeout', { type: 'string', describe: 'receive: seconds to wait for a sender that lost its connection before the stream counts as incomplete (default 300)', global: true })
     .option('capacity', { type: 'string', describe: 'send: most unread bytes to keep in the pipe before waiting (default 32M)', global: true })
+    .option('frame-size', { type: 'string', describe: 'send: largest frame, 1K to 1M (default 1M, or what the broker takes), for a broker that takes smaller packets without saying so', global: true })
     .command('$0 [name]', 'send standard input into pipe NAME, or receive from it', (y) => y.positional('name', { type: 'string' }), (argv) =>
       run(() => transfer('auto', argv))(),
     )

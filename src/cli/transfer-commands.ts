@@ -15,6 +15,7 @@ export interface TransferFlags extends BrokerFlags {
   quiet: boolean;
   follow: boolean;
   capacity?: string | undefined;
+  frameSize?: string | undefined;
   topicPrefix?: string | undefined;
   senderTimeout?: string | undefined;
   signal: AbortSignal;
@@ -30,6 +31,15 @@ function senderTimeoutMs(text: string | undefined): number {
   return seconds * 1000;
 }
 
+/** Smaller than this, a frame's header and topic outweigh its data. */
+const SMALLEST_FRAME = 1024;
+
+function frameSize(text: string): number {
+  const bytes = parseSize(text, '--frame-size');
+  if (bytes < SMALLEST_FRAME || bytes > DEFAULT_SEND_SETTINGS.frameBytes) throw new PipeError(`--frame-size: '${text}' is not between 1K and 1M`, 'usage');
+  return bytes;
+}
+
 function rootFor(flags: TransferFlags, target: BrokerTarget): string {
   const prefix = flags.topicPrefix ?? process.env.SKYPIPE_TOPIC_PREFIX;
   const root = topicRoot(prefix, target.username);
@@ -41,6 +51,7 @@ function rootFor(flags: TransferFlags, target: BrokerTarget): string {
 export async function sendCommand(flags: TransferFlags): Promise<number> {
   const settings = { ...DEFAULT_SEND_SETTINGS };
   if (flags.capacity !== undefined) settings.capacityBytes = parseSize(flags.capacity, '--capacity');
+  if (flags.frameSize !== undefined) settings.frameBytes = frameSize(flags.frameSize);
   if (flags.follow) throw new PipeError('--follow is for receiving; a sender always sends until its input ends', 'usage');
   if (flags.senderTimeout !== undefined) throw new PipeError('--sender-timeout is for receiving', 'usage');
   const target = await resolveBroker(flags);
@@ -69,6 +80,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
 /** Receives one stream (or, with --follow, every stream) from the pipe onto standard output. */
 export async function receiveCommand(flags: TransferFlags): Promise<number> {
   if (flags.capacity !== undefined) throw new PipeError('--capacity is set by the sender', 'usage');
+  if (flags.frameSize !== undefined) throw new PipeError('--frame-size is set by the sender', 'usage');
   const target = await resolveBroker(flags);
   const showStatus = stderrIsTerminal() && !flags.quiet;
   await receive({

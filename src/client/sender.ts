@@ -76,6 +76,12 @@ export async function send(request: SendRequest): Promise<number> {
   }
 }
 
+/**
+ * A broker that takes smaller packets than it says (MQTT 3.1.1 has no way to say) closes the
+ * connection on each frame; reconnecting would send it again forever.
+ */
+const FRUITLESS_CLOSES = 5;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A clean session whose Will clears the stream's sender record: receivers learn that the sender went away. */
@@ -91,6 +97,8 @@ class StreamPublisher {
   /** Frames published but not yet acknowledged by the broker, by sequence number: sent again after a reconnect. */
   private readonly inFlight = new Map<number, { frame: Buffer; length: number }>();
   private reconnecting: Promise<void> | null = null;
+  /** Connections in a row that closed with a frame in flight and nothing acknowledged: a broker refusing the frames' size. */
+  private fruitlessCloses = 0;
   private closing = false;
   private seq = 0;
   private offset = 0;
@@ -124,8 +132,19 @@ class StreamPublisher {
 
   private attach(client: MqttClient): void {
     this.client = client;
+    const acceptedBefore = this.accepted;
     client.on('close', () => {
-      if (this.client === client && !this.closing) this.reconnecting ??= this.reconnect();
+      if (this.client !== client || this.closing) return;
+      this.fruitlessCloses = this.inFlight.size > 0 && this.accepted === acceptedBefore ? this.fruitlessCloses + 1 : 0;
+      if (this.fruitlessCloses >= FRUITLESS_CLOSES) {
+        this.lost ??= new PipeError(
+          `the broker closed the connection ${FRUITLESS_CLOSES} times in a row while a ${this.largestInFlight()}-byte frame was on its way, acknowledging nothing: ` +
+            'it probably takes smaller packets; raise its maximum packet size (Mosquitto: max_packet_size) or send smaller frames with --frame-size',
+        );
+        this.wake();
+        return;
+      }
+      this.reconnecting ??= this.reconnect();
     });
     client.on('message', (topic, payload) => {
       if (topic === this.request.topics.advertisement) {
@@ -299,6 +318,10 @@ class StreamPublisher {
         // The connection went: reconnect() sends the frame again.
       },
     );
+  }
+
+  private largestInFlight(): number {
+    return Math.max(0, ...[...this.inFlight.values()].map(({ frame }) => frame.length));
   }
 
   private get fitted(): SendSettings {
