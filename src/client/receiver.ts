@@ -230,8 +230,10 @@ class Receiver {
     link.client = client;
     this.mailbox = link;
     client.on('close', () => this.onMailboxClosed(link));
-    await publish(client, topics.presence, encodePresence(this.presence), { qos: 1, retain: true });
+    // Subscribed before it says it is present: a sender that sees the record publishes without
+    // making sure of the mailbox, and a new session holds no subscription until this one.
     await subscribe(client, [topics.data], 1);
+    await publish(client, topics.presence, encodePresence(this.presence), { qos: 1, retain: true });
     if (!sessionPresent) await markNewMailbox(this.probe, topics, this.request.events.warn, markedBefore ?? (await isMarked(this.probe, topics)));
     return link;
   }
