@@ -172,3 +172,41 @@ describe('connections per user', () => {
     assert.equal(sent.code, 0, sent.stderr);
   });
 });
+
+describe('bytes waiting per user', () => {
+  const sky = new Sky();
+  const users = join(sky.dir, 'users');
+  let broker: ForegroundBroker;
+  const url = () => `mqtt://dora:dora-secret@127.0.0.1:${broker.port}`;
+
+  before(async () => {
+    assert.equal((await sky.run(['broker', 'user', 'add', 'dora', '--users', users], { input: 'dora-secret\n' })).code, 0);
+    broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), ['--users', users, '--max-bytes-per-user', '2M']);
+    await broker.start();
+  });
+  after(async () => {
+    await broker.kill('SIGTERM');
+    await sky.close();
+  });
+
+  it("refuses a sender once the user's pipes hold its quota, in one line, and takes more once they are read", async () => {
+    const within = randomBytes(1024 * 1024);
+    assert.equal((await sky.run(['send', 'quota', '--url', url()], { input: within })).code, 0);
+    // 32 frames: more than the 16 a sender has in flight, which may get in past the quota.
+    const over = await sky.run(['send', 'quota', '--url', url(), '--frame-size', '256K'], { input: randomBytes(8 * 1024 * 1024) });
+    assert.equal(over.code, 1);
+    const waiting = /^skypipe: the broker refused more of this stream: user 'dora' has (\d\.\d) MiB waiting in pipes, and its quota is 2\.0 MiB; receive some, or ask for a larger quota\n$/.exec(over.stderr);
+    assert.ok(waiting, over.stderr);
+    assert.ok(Number(waiting[1]) >= 2 && Number(waiting[1]) <= 1 + 16 * 0.25 + 0.25, `${waiting[1]} MiB waiting`);
+    // The pipe gives the stream that fitted; the refused one never finished.
+    const first = await sky.run(['recv', 'quota', '--url', url()]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(first.stdout.equals(within));
+    const cut = await sky.run(['recv', 'quota', '--url', url(), '--sender-timeout', '1']);
+    assert.equal(cut.code, 3);
+    assert.match(cut.stderr, /^skypipe: the sender lost its connection and has not come back for \d+ s after [\d.]+ (MiB|bytes) of its stream; the output is incomplete\n$/);
+    // Read, the pipes hold nothing: a sender gets in again.
+    const again = await sky.run(['send', 'quota', '--url', url()], { input: 'room again\n' });
+    assert.equal(again.code, 0, again.stderr);
+  });
+});

@@ -9,6 +9,17 @@ export interface AccessPolicy {
   anonymous: boolean;
   /** Most connections (distinct client ids) one user may have open; null for no limit. */
   maxConnectionsPerUser: number | null;
+  /** Most bytes waiting in one user's pipes; null for no limit. */
+  maxBytesPerUser: number | null;
+}
+
+/** What the access rules need from the rest of the broker. */
+export interface AccessContext {
+  /** Bytes waiting in a user's sessions now (null where the store cannot count them). */
+  queuedBytesOf: ((user: string) => number) | null;
+  /** Tells a client why its publish is refused (on the topic of the broker's advertisement), then calls back. */
+  notify(client: Client, dataTopic: string, reason: string, done: () => void): void;
+  refused(username: string | undefined, reason: string): void;
 }
 
 /** The user a connection authenticated as; null for an anonymous one. */
@@ -18,6 +29,8 @@ const identities = new WeakMap<Client, string | null>();
 const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
+
+const describeBytes = (bytes: number): string => (bytes < 1024 * 1024 ? `${bytes} bytes` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
 
 function refusal(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -36,7 +49,8 @@ function allowed(user: string | null, topic: string): boolean {
  * broker keeps sessions under `NAME:ID` (anonymous `:ID`), so no one can take over, or read the
  * buffered data of, another user's mailbox session by using its client id.
  */
-export function accessHooks(policy: AccessPolicy, refused: (username: string | undefined, reason: string) => void) {
+export function accessHooks(policy: AccessPolicy, context: AccessContext) {
+  const { refused } = context;
   // A verified password is remembered (as a digest) so that a fleet reconnecting does not pay scrypt each time.
   const verified = new Set<string>();
   let generation = policy.users.generation;
@@ -101,8 +115,17 @@ export function accessHooks(policy: AccessPolicy, refused: (username: string | u
 
     authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
       // The broker's own messages (client null) go anywhere.
-      if (client === null || allowed(identities.get(client) ?? null, packet.topic)) return callback(null);
-      callback(new Error(`publishing to ${packet.topic} is not allowed`));
+      if (client === null) return callback(null);
+      const user = identities.get(client) ?? null;
+      if (!allowed(user, packet.topic)) return callback(new Error(`publishing to ${packet.topic} is not allowed`));
+      const limit = policy.maxBytesPerUser;
+      const queued = user === null || limit === null || !packet.topic.endsWith('/d') ? 0 : (context.queuedBytesOf?.(user) ?? 0);
+      // Checked against what is stored: frames a sender has in flight get in past the quota by at most its window.
+      if (user === null || limit === null || queued < limit) return callback(null);
+      const reason = `user '${user}' has ${describeBytes(queued)} waiting in pipes, and its quota is ${describeBytes(limit)}; receive some, or ask for a larger quota`;
+      refused(user, 'over its quota of bytes waiting');
+      // The connection closes on a refused publish (MQTT 3.1.1 has no negative PUBACK): the reason goes first.
+      context.notify(client, packet.topic, reason, () => callback(new Error(reason)));
     },
 
     authorizeSubscribe(client: Client | null, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 import { accessHooks, type AccessPolicy } from './access.js';
+import { advertisementTopic, encodeAdvertisement } from '../client/broker-advertisement.js';
 import { answerAdvertisementSubscriptions } from './advertisement.js';
 import { clientStream } from './client-stream.js';
 import { openHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
@@ -53,7 +54,18 @@ function disableDuplicateFilter(client: object): void {
 export async function startBroker(settings: BrokerSettings): Promise<RunningBroker> {
   const log = brokerLogger(settings.logLevel);
   const storage = await openStorage(settings.storage);
-  const access = settings.access === null ? null : accessHooks(settings.access, (username, reason) => log.warn({ username, reason }, 'refused a connection'));
+  const advertisement = { skypipe: settings.version, ...settings.limits };
+  const access =
+    settings.access === null
+      ? null
+      : accessHooks(settings.access, {
+          queuedBytesOf: storage.queuedBytes === null ? null : (user) => storage.queuedBytes!.of(user),
+          notify: (client, dataTopic, reason, done) => {
+            const topic = advertisementTopic(dataTopic.split('/').slice(0, -2).join('/'));
+            client.publish({ cmd: 'publish', topic, payload: encodeAdvertisement({ skypipe: settings.version, refused: reason }), qos: 0, retain: false, dup: false }, () => done());
+          },
+          refused: (username, reason) => log.warn({ username, reason }, 'refused'),
+        });
   const aedes = await Aedes.createBroker({
     persistence: storage.persistence,
     ...(storage.mq === null ? {} : { mq: storage.mq }),
@@ -84,7 +96,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     await storage.close();
     log.info('stopped');
   };
-  answerAdvertisementSubscriptions(aedes, { skypipe: settings.version, ...settings.limits });
+  answerAdvertisementSubscriptions(aedes, advertisement);
   const { maximumPacketSize } = settings.limits;
   const handle = (stream: Duplex) =>
     aedes.handle(clientStream(stream, maximumPacketSize, metrics.meter, (error) => log.warn({ reason: error.message }, 'closed a connection for an oversized packet')));

@@ -4,6 +4,7 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Level } from 'level';
 import mqemitterRedis from 'mqemitter-redis';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
+import { QueuedBytes } from './queued-bytes.js';
 import { queuedMessagesBySession } from './queued-messages.js';
 
 /** Where the broker keeps sessions, queued frames and retained messages, and how instances share routing. */
@@ -14,6 +15,8 @@ export interface Storage {
   mq: unknown;
   /** Messages queued per persistent session, where the store can count them. */
   queued: (() => Promise<Map<string, number>>) | null;
+  /** Bytes queued per user, where the store can count them (for --max-bytes-per-user). */
+  queuedBytes: QueuedBytes | null;
   /** For messages: the data directory, or the Redis server. */
   where: string;
   close(): Promise<void>;
@@ -34,7 +37,8 @@ async function openDisk(dataDir: string): Promise<Storage> {
   }
   const persistence = aedesPersistenceLevel(db);
   lookUpExactRetainedTopics(persistence, db);
-  return { persistence, mq: null, queued: () => queuedMessagesBySession(db), where: dataDir, close: () => db.close() };
+  const queuedBytes = await QueuedBytes.follow(persistence, db);
+  return { persistence, mq: null, queued: () => queuedMessagesBySession(db), queuedBytes, where: dataDir, close: () => db.close() };
 }
 
 /** ioredis options from a redis:// or rediss:// URL (user, password, host, port, database number). */
@@ -74,6 +78,7 @@ async function openRedis(raw: string): Promise<Storage> {
     persistence,
     mq,
     queued: null,
+    queuedBytes: null,
     where: shown,
     close: async () => {
       await new Promise<void>((resolve) => mq.close(() => resolve()));

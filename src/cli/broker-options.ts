@@ -21,6 +21,7 @@ export interface BrokerServeFlags {
   users?: string | undefined;
   anonymous?: boolean | undefined;
   maxConnectionsPerUser?: string | undefined;
+  maxBytesPerUser?: string | undefined;
   maxPacketSize?: string | undefined;
   pipeCapacity?: string | undefined;
   httpPort?: string | undefined;
@@ -110,7 +111,12 @@ async function resolveAccess(flags: BrokerServeFlags, listeners: ListenerSetting
   const limit = flags.maxConnectionsPerUser ?? fromEnvironment('SKYPIPE_BROKER_MAX_CONNECTIONS_PER_USER');
   if (limit !== undefined && !/^[1-9]\d{0,8}$/.test(limit)) throw new PipeError(`--max-connections-per-user: '${limit}' is not a positive number`, 'usage');
   const maxConnectionsPerUser = limit === undefined ? null : Number(limit);
-  if (users.size > 0) return { users, anonymous, maxConnectionsPerUser };
+  const bytes = flags.maxBytesPerUser ?? fromEnvironment('SKYPIPE_BROKER_MAX_BYTES_PER_USER');
+  const maxBytesPerUser = bytes === undefined ? null : parseSize(bytes, '--max-bytes-per-user');
+  if (maxBytesPerUser !== null && (flags.redis ?? fromEnvironment('SKYPIPE_BROKER_REDIS_URL')) !== undefined) {
+    throw new PipeError('--max-bytes-per-user needs the data on disk: with --redis the broker cannot count what waits', 'usage');
+  }
+  if (users.size > 0) return { users, anonymous, maxConnectionsPerUser, maxBytesPerUser };
   if (listensBeyondLoopback(listeners) && !anonymous) {
     throw new PipeError(
       `this broker would listen beyond loopback with no users: add one with 'skypipe broker user add NAME' (${path}), or set SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD; --anonymous lets anyone in`,

@@ -112,6 +112,7 @@ async function main(): Promise<number> {
           .option('http-port', { type: 'string', describe: 'port for /healthz and /metrics (Prometheus), or off (or SKYPIPE_BROKER_HTTP_PORT; default off)' })
           .option('log-level', { type: 'string', describe: 'structured log on standard output: debug, info, warn, error or silent (or SKYPIPE_BROKER_LOG_LEVEL; default info)' })
           .option('max-connections-per-user', { type: 'string', describe: 'most connections one user may have open (or SKYPIPE_BROKER_MAX_CONNECTIONS_PER_USER; default no limit)' })
+          .option('max-bytes-per-user', { type: 'string', describe: "most bytes waiting in one user's pipes; a sender over it is refused (or SKYPIPE_BROKER_MAX_BYTES_PER_USER; default no limit)" })
           .option('anonymous', { type: 'boolean', describe: 'let clients without credentials in (or SKYPIPE_BROKER_ANONYMOUS=1); needed to listen beyond loopback with no users' })
           .option('dir', { type: 'string', describe: 'cert: where to write the certificates (default: state directory)' })
           .option('name', { type: 'string', array: true, describe: 'cert: a host name or IP address the certificate is for; repeat for more (default: localhost, loopback, this host)' })
@@ -129,7 +130,7 @@ async function main(): Promise<number> {
           }
           if (argv.operation !== undefined) throw new PipeError(`'skypipe broker ${argv.action}' takes no '${argv.operation}'`, 'usage');
           const ports = Object.fromEntries(Object.entries(LISTENER_FLAGS).map(([kind, { flag }]) => [kind, argv[flag] as string | undefined])) as BrokerServeFlags['ports'];
-          return runBroker({ host: argv.host, ports, cert: argv.cert, key: argv.key, dataDir: argv['data-dir'], redis: argv.redis, users: argv.users, anonymous: argv.anonymous, maxConnectionsPerUser: argv['max-connections-per-user'], maxPacketSize: argv['max-packet-size'], pipeCapacity: argv['pipe-capacity'], httpPort: argv['http-port'], logLevel: argv['log-level'] }, argv['local-sky'] === true);
+          return runBroker({ host: argv.host, ports, cert: argv.cert, key: argv.key, dataDir: argv['data-dir'], redis: argv.redis, users: argv.users, anonymous: argv.anonymous, maxConnectionsPerUser: argv['max-connections-per-user'], maxBytesPerUser: argv['max-bytes-per-user'], maxPacketSize: argv['max-packet-size'], pipeCapacity: argv['pipe-capacity'], httpPort: argv['http-port'], logLevel: argv['log-level'] }, argv['local-sky'] === true);
         })(),
     )
     .epilogue(EPILOGUE)

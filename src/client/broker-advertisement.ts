@@ -15,6 +15,8 @@ export interface BrokerAdvertisement {
   maximumPacketSize?: number;
   /** Most unread bytes a stream should keep in a pipe. */
   pipeCapacity?: number;
+  /** Sent alone, just before the broker closes a sender's connection: why it takes no more of its stream. */
+  refused?: string;
 }
 
 export const ADVERTISEMENT_LEVEL = '%broker';
@@ -29,8 +31,8 @@ export function encodeAdvertisement(advertisement: BrokerAdvertisement): Buffer 
 
 const positive = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
-/** The limits in an advertisement; undefined for something that is not one. */
-export function parseAdvertisement(payload: Buffer): BrokerLimits | undefined {
+/** The limits in an advertisement, or the broker's refusal; undefined for something that is not one. */
+export function parseAdvertisement(payload: Buffer): (BrokerLimits & { refused?: string }) | undefined {
   let value: unknown;
   try {
     value = JSON.parse(payload.toString('utf8'));
@@ -38,8 +40,9 @@ export function parseAdvertisement(payload: Buffer): BrokerLimits | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null || typeof (value as BrokerAdvertisement).skypipe !== 'string') return undefined;
-  const { maximumPacketSize, pipeCapacity } = value as BrokerAdvertisement;
-  const limits: BrokerLimits = {};
+  const { maximumPacketSize, pipeCapacity, refused } = value as BrokerAdvertisement;
+  const limits: BrokerLimits & { refused?: string } = {};
+  if (typeof refused === 'string') limits.refused = refused.slice(0, 300);
   if (positive(maximumPacketSize)) limits.maximumPacketSize = maximumPacketSize;
   if (positive(pipeCapacity)) limits.pipeCapacity = pipeCapacity;
   return limits;

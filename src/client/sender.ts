@@ -134,7 +134,7 @@ class StreamPublisher {
     this.client = client;
     const acceptedBefore = this.accepted;
     client.on('close', () => {
-      if (this.client !== client || this.closing) return;
+      if (this.client !== client || this.closing || this.lost) return;
       this.fruitlessCloses = this.inFlight.size > 0 && this.accepted === acceptedBefore ? this.fruitlessCloses + 1 : 0;
       if (this.fruitlessCloses >= FRUITLESS_CLOSES) {
         this.lost ??= new PipeError(
@@ -150,7 +150,11 @@ class StreamPublisher {
       if (topic === this.request.topics.advertisement) {
         const advertised = parseAdvertisement(payload);
         if (advertised === undefined) this.request.events.warn(`ignoring a foreign message on ${topic}`);
-        else this.advertised = advertised;
+        else if (advertised.refused !== undefined) {
+          // The broker closes the connection next; frames it did not acknowledge are not in the pipe.
+          this.lost ??= new PipeError(`the broker refused more of this stream: ${advertised.refused}`);
+          this.wake();
+        } else this.advertised = advertised;
         return;
       }
       if (topic !== this.progressTopic) return;
