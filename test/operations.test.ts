@@ -42,6 +42,9 @@ describe('the broker as a service', () => {
     assert.ok(received > 100_000, `${received} bytes received`);
     assert.match(metrics, /^skypipe_broker_sent_bytes_total \d+$/m);
     assert.ok((queuedIn(metrics, session) ?? 0) >= 2, 'the stream waits in the pipe: its data and end frames at least');
+    const bytes = Number(/^skypipe_broker_queued_bytes\{user=""\} (\d+)$/m.exec(metrics)?.[1]);
+    // Every frame has a 32-byte header, and the end frame carries the stream's 32-byte hash.
+    assert.equal(bytes, 100_000 + 32 * queuedIn(metrics, session)! + 32, 'the bytes of the frames that wait');
     const got = await sky.run(['recv', 'metered', '--url', broker.url]);
     assert.equal(got.code, 0, got.stderr);
     assert.equal(queuedIn(await (await fetch(`${http}/metrics`)).text(), session), null, 'nothing waits once it is received');

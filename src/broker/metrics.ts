@@ -1,6 +1,7 @@
 import type { Aedes } from 'aedes';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ByteMeter } from './client-stream.js';
+import type { QueuedBytes } from './queued-bytes.js';
 
 export interface BrokerMetrics {
   registry: Registry;
@@ -8,7 +9,7 @@ export interface BrokerMetrics {
 }
 
 /** The broker's metrics in the Prometheus text format: connections, bytes each way, messages queued per session, and the process's own. */
-export function brokerMetrics(aedes: Aedes, queued: (() => Promise<Map<string, number>>) | null): BrokerMetrics {
+export function brokerMetrics(aedes: Aedes, queued: (() => Promise<Map<string, number>>) | null, queuedBytes: QueuedBytes | null): BrokerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'skypipe_broker_' });
   const received = new Counter({ name: 'skypipe_broker_received_bytes_total', help: 'Bytes read from clients', registers: [registry] });
@@ -21,6 +22,18 @@ export function brokerMetrics(aedes: Aedes, queued: (() => Promise<Map<string, n
       this.set(aedes.connectedClients);
     },
   });
+  if (queuedBytes !== null) {
+    new Gauge({
+      name: 'skypipe_broker_queued_bytes',
+      help: "Bytes waiting in each user's persistent sessions (user empty: sessions outside every namespace)",
+      labelNames: ['user'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [user, bytes] of queuedBytes.all()) this.set({ user }, bytes);
+      },
+    });
+  }
   // Only where the store can count them (on disk).
   if (queued === null) return { registry, meter: { received: (bytes) => received.inc(bytes), sent: (bytes) => sent.inc(bytes) } };
   new Gauge({

@@ -42,6 +42,11 @@ export class QueuedBytes {
     return this.byUser.get(user) ?? 0;
   }
 
+  /** Bytes waiting per user ('' for sessions outside any user's namespace). */
+  all(): ReadonlyMap<string, number> {
+    return this.byUser;
+  }
+
   private add(session: string, bytes: number): void {
     const user = userOf(session);
     this.byUser.set(user, Math.max(0, (this.byUser.get(user) ?? 0) + bytes));

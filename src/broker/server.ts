@@ -79,7 +79,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
       : { authenticate: access.authenticate, authorizePublish: access.authorizePublish, authorizeSubscribe: access.authorizeSubscribe }),
   });
   logConnections(aedes, log);
-  const metrics = brokerMetrics(aedes, storage.queued);
+  const metrics = brokerMetrics(aedes, storage.queued, storage.queuedBytes);
   const listeners: OpenListener[] = [];
   let http: HttpEndpoint | null = null;
   let serving = false;
