@@ -81,8 +81,10 @@ describe('users and namespaces', () => {
     const sent = await sky.run(['send', 'private', '--url', as('alice', 'alice%20secret')], { input: data });
     assert.equal(sent.code, 0, sent.stderr);
     const alices = pipeTopics('private', topicRoot(undefined, 'alice')!);
-    // Bob connects with the client id of Alice's mailbox, persistent session, and tries every way in.
-    const bob = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: alices.mailboxClientId, clean: false, username: 'bob', password: 'bob secret' });
+    // Bob connects with the client id of Alice's mailbox, persistent session, and tries every way in,
+    // a Will into her pipe included.
+    const will = { topic: alices.presence, payload: Buffer.from('not from alice'), qos: 1 as const, retain: true };
+    const bob = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: alices.mailboxClientId, clean: false, username: 'bob', password: 'bob secret', will, reconnectPeriod: 0 });
     const seen: string[] = [];
     bob.on('message', (topic) => seen.push(topic));
     for (const filter of [alices.data, '#', '$SYS/#', 'u/alice/#', 'u/+/skypipe/v1/#']) {
@@ -94,11 +96,13 @@ describe('users and namespaces', () => {
       assert.ok(refused, `the broker refuses ${filter} to bob`);
     }
     await sleep(1000);
-    await bob.endAsync();
+    bob.end(true); // without DISCONNECT: the Will fires, if it may
+    await sleep(300);
     assert.deepEqual(seen, []);
     const received = await sky.run(['recv', 'private', '--url', as('alice', 'alice%20secret')]);
     assert.equal(received.code, 0, received.stderr);
     assert.ok(received.stdout.equals(data), 'everything Alice sent is still in her pipe');
+    assert.equal(received.stderr, '', "no word of Bob's Will in her pipe");
   });
 
   it('takes a user from SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD, for containers', async () => {
