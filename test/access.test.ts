@@ -140,20 +140,24 @@ describe('users and namespaces', () => {
   });
 });
 
-describe('connections per user', () => {
+/** For a describe block: a sky and a broker, started before its tests, whose one user is `user` with `password`. */
+function brokerWithOneUser(user: string, password: string, brokerArgs: string[]): { sky: Sky; broker: ForegroundBroker } {
   const sky = new Sky();
   const users = join(sky.dir, 'users');
-  let broker: ForegroundBroker;
-
+  const broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), ['--users', users, ...brokerArgs]);
   before(async () => {
-    assert.equal((await sky.run(['broker', 'user', 'add', 'carol', '--users', users], { input: 'carol secret\n' })).code, 0);
-    broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), ['--users', users, '--max-connections-per-user', '2']);
+    assert.equal((await sky.run(['broker', 'user', 'add', user, '--users', users], { input: `${password}\n` })).code, 0);
     await broker.start();
   });
   after(async () => {
     await broker.kill('SIGTERM');
     await sky.close();
   });
+  return { sky, broker };
+}
+
+describe('connections per user', () => {
+  const { sky, broker } = brokerWithOneUser('carol', 'carol secret', ['--max-connections-per-user', '2']);
 
   it('refuses a connection over the limit in one line, and lets a client take its own session back', async () => {
     const connectAs = (clientId: string) => mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId, clean: true, username: 'carol', password: 'carol secret', reconnectPeriod: 0 });
@@ -178,20 +182,8 @@ describe('connections per user', () => {
 });
 
 describe('bytes waiting per user', () => {
-  const sky = new Sky();
-  const users = join(sky.dir, 'users');
-  let broker: ForegroundBroker;
+  const { sky, broker } = brokerWithOneUser('dora', 'dora-secret', ['--max-bytes-per-user', '2M']);
   const url = () => `mqtt://dora:dora-secret@127.0.0.1:${broker.port}`;
-
-  before(async () => {
-    assert.equal((await sky.run(['broker', 'user', 'add', 'dora', '--users', users], { input: 'dora-secret\n' })).code, 0);
-    broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), ['--users', users, '--max-bytes-per-user', '2M']);
-    await broker.start();
-  });
-  after(async () => {
-    await broker.kill('SIGTERM');
-    await sky.close();
-  });
 
   it("refuses a sender once the user's pipes hold its quota, in one line, and takes more once they are read", async () => {
     const within = randomBytes(1024 * 1024);

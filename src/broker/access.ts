@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import { describeBytes } from '../client/describe-bytes.js';
 import { userNamespace } from '../client/topics.js';
 import { verifyPassword, type UserDirectory } from './users.js';
 
@@ -29,8 +30,6 @@ const identities = new WeakMap<Client, string | null>();
 const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
-
-const describeBytes = (bytes: number): string => (bytes < 1024 * 1024 ? `${bytes} bytes` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
 
 function refusal(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;

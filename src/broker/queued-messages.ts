@@ -1,15 +1,87 @@
 import type { Level } from 'level';
+import msgpack from 'msgpack-lite';
+
+/** The persistence calls that add and remove messages queued for sessions (aedes-persistence's API). */
+interface QueueingPersistence {
+  outgoingEnqueue(sub: { clientId: string }, packet: Packet): Promise<unknown>;
+  outgoingEnqueueCombi(subs: { clientId: string }[] | null, packet: Packet): Promise<unknown>;
+  outgoingClearMessageId(client: { id: string }, packet: Packet): Promise<Packet | undefined>;
+}
+
+interface Packet {
+  payload?: Buffer | string;
+}
 
 /** aedes-persistence-level keeps each message queued for a session under `outgoing:<client id, URI-encoded>:…`. */
 const OUTGOING = 'outgoing:';
 
-/** Messages queued per persistent session (client id), read from the store. */
-export async function queuedMessagesBySession(db: Level<string, string>): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for await (const key of db.keys({ gte: OUTGOING, lt: 'outgoing;' })) {
-    const encoded = key.slice(OUTGOING.length, key.indexOf(':', OUTGOING.length));
-    const session = decodeURIComponent(encoded);
-    counts.set(session, (counts.get(session) ?? 0) + 1);
+const sizeOf = (packet: Packet | undefined): number => (packet?.payload === undefined ? 0 : Buffer.byteLength(packet.payload));
+
+/** The user a session belongs to: the part of its id before ':' (access.ts binds client ids so). */
+const userOf = (session: string): string => session.slice(0, Math.max(0, session.indexOf(':')));
+
+/**
+ * The messages queued in persistent sessions (what waits in each pipe's mailbox), counted from the
+ * store at start and then kept as the store adds and removes them: per session for the metrics,
+ * and in bytes per user for the quota.
+ */
+export class QueuedMessages {
+  private readonly sessions = new Map<string, number>();
+  private readonly userBytes = new Map<string, number>();
+
+  /** Counts what the store holds now, then follows `persistence`. */
+  static async follow(persistence: unknown, db: Level<string, string>): Promise<QueuedMessages> {
+    const queued = new QueuedMessages();
+    for await (const [key, value] of db.iterator<string, Buffer>({ gte: OUTGOING, lt: 'outgoing;', valueEncoding: 'buffer' })) {
+      const session = decodeURIComponent(key.slice(OUTGOING.length, key.indexOf(':', OUTGOING.length)));
+      queued.add(session, 1, sizeOf(msgpack.decode(value) as Packet));
+    }
+    queued.wrap(persistence as QueueingPersistence);
+    return queued;
   }
-  return counts;
+
+  /** Messages waiting per session; sessions with none are left out. */
+  bySession(): ReadonlyMap<string, number> {
+    return this.sessions;
+  }
+
+  /** Bytes waiting per user ('' for sessions outside any user's namespace). */
+  bytesByUser(): ReadonlyMap<string, number> {
+    return this.userBytes;
+  }
+
+  /** Bytes waiting for `user`'s sessions. */
+  bytesOf(user: string): number {
+    return this.userBytes.get(user) ?? 0;
+  }
+
+  private add(session: string, messages: number, bytes: number): void {
+    const count = (this.sessions.get(session) ?? 0) + messages;
+    if (count > 0) this.sessions.set(session, count);
+    else this.sessions.delete(session);
+    const user = userOf(session);
+    this.userBytes.set(user, Math.max(0, (this.userBytes.get(user) ?? 0) + bytes));
+  }
+
+  private wrap(persistence: QueueingPersistence): void {
+    const enqueue = persistence.outgoingEnqueue.bind(persistence);
+    const enqueueCombi = persistence.outgoingEnqueueCombi.bind(persistence);
+    const clear = persistence.outgoingClearMessageId.bind(persistence);
+    persistence.outgoingEnqueue = async (sub, packet) => {
+      const result = await enqueue(sub, packet);
+      this.add(sub.clientId, 1, sizeOf(packet));
+      return result;
+    };
+    persistence.outgoingEnqueueCombi = async (subs, packet) => {
+      const result = await enqueueCombi(subs, packet);
+      for (const sub of subs ?? []) this.add(sub.clientId, 1, sizeOf(packet));
+      return result;
+    };
+    persistence.outgoingClearMessageId = async (client, packet) => {
+      const cleared = await clear(client, packet);
+      // Nothing was queued under that id (already cleared): nothing to count.
+      if (cleared !== undefined) this.add(client.id, -1, -sizeOf(cleared));
+      return cleared;
+    };
+  }
 }

@@ -59,7 +59,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     settings.access === null
       ? null
       : accessHooks(settings.access, {
-          queuedBytesOf: storage.queuedBytes === null ? null : (user) => storage.queuedBytes!.of(user),
+          queuedBytesOf: storage.queued === null ? null : (user) => storage.queued!.bytesOf(user),
           notify: (client, dataTopic, reason, done) => {
             const topic = advertisementTopic(dataTopic.split('/').slice(0, -2).join('/'));
             client.publish({ cmd: 'publish', topic, payload: encodeAdvertisement({ skypipe: settings.version, refused: reason }), qos: 0, retain: false, dup: false }, () => done());
@@ -79,7 +79,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
       : { authenticate: access.authenticate, authorizePublish: access.authorizePublish, authorizeSubscribe: access.authorizeSubscribe }),
   });
   logConnections(aedes, log);
-  const metrics = brokerMetrics(aedes, storage.queued, storage.queuedBytes);
+  const metrics = brokerMetrics(aedes, storage.queued);
   const listeners: OpenListener[] = [];
   let http: HttpEndpoint | null = null;
   let serving = false;

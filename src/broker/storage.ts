@@ -4,8 +4,7 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Level } from 'level';
 import mqemitterRedis from 'mqemitter-redis';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
-import { QueuedBytes } from './queued-bytes.js';
-import { queuedMessagesBySession } from './queued-messages.js';
+import { QueuedMessages } from './queued-messages.js';
 
 /** Where the broker keeps sessions, queued frames and retained messages, and how instances share routing. */
 export interface Storage {
@@ -13,16 +12,15 @@ export interface Storage {
   persistence: unknown;
   /** For aedes: the emitter that routes messages between instances (null: in this process only). */
   mq: unknown;
-  /** Messages queued per persistent session, where the store can count them. */
-  queued: (() => Promise<Map<string, number>>) | null;
-  /** Bytes queued per user, where the store can count them (for --max-bytes-per-user). */
-  queuedBytes: QueuedBytes | null;
+  /** What waits in persistent sessions, where the store can count it (on disk): for the metrics and --max-bytes-per-user. */
+  queued: QueuedMessages | null;
   /** For messages: the data directory, or the Redis server. */
   where: string;
   close(): Promise<void>;
 }
 
-export type StorageSettings = { kind: 'disk'; dataDir: string } | { kind: 'redis'; url: string };
+/** Redis: the URL as given, and the ioredis options read from it (redis-options.ts). */
+export type StorageSettings = { kind: 'disk'; dataDir: string } | { kind: 'redis'; url: string; options: Record<string, unknown> };
 
 /** The disk: a Level database in the data directory, which one broker process holds at a time. */
 async function openDisk(dataDir: string): Promise<Storage> {
@@ -37,39 +35,15 @@ async function openDisk(dataDir: string): Promise<Storage> {
   }
   const persistence = aedesPersistenceLevel(db);
   lookUpExactRetainedTopics(persistence, db);
-  const queuedBytes = await QueuedBytes.follow(persistence, db);
-  return { persistence, mq: null, queued: () => queuedMessagesBySession(db), queuedBytes, where: dataDir, close: () => db.close() };
-}
-
-/** ioredis options from a redis:// or rediss:// URL (user, password, host, port, database number). */
-export function redisOptions(raw: string): Record<string, unknown> {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error(`'${raw}' is not a Redis URL; use redis://[USER:PASSWORD@]HOST[:PORT][/DB]`);
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`'${raw}' is not a Redis URL; use redis://[USER:PASSWORD@]HOST[:PORT][/DB]`);
-  const db = url.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db)) throw new Error(`'${db}' in the Redis URL is not a database number`);
-  return {
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: url.port === '' ? 6379 : Number(url.port),
-    ...(url.username !== '' ? { username: decodeURIComponent(url.username) } : {}),
-    ...(url.password !== '' ? { password: decodeURIComponent(url.password) } : {}),
-    ...(db !== '' ? { db: Number(db) } : {}),
-    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
-    // Gives up on a command after a few tries instead of queueing it forever while Redis is away.
-    maxRetriesPerRequest: 20,
-  };
+  const queued = await QueuedMessages.follow(persistence, db);
+  return { persistence, mq: null, queued, where: dataDir, close: () => db.close() };
 }
 
 /**
  * Redis: sessions, queued frames and retained messages in Redis, and messages routed through its
  * pub/sub, so that several broker instances serve the same pipes.
  */
-async function openRedis(raw: string): Promise<Storage> {
-  const options = redisOptions(raw);
+async function openRedis(raw: string, options: Record<string, unknown>): Promise<Storage> {
   // -1: a session gets every message queued for it on connect (the default, 1,000, would strand the rest).
   const persistence = aedesPersistenceRedis({ ...options, maxSessionDelivery: -1 });
   const mq = mqemitterRedis(options);
@@ -78,7 +52,6 @@ async function openRedis(raw: string): Promise<Storage> {
     persistence,
     mq,
     queued: null,
-    queuedBytes: null,
     where: shown,
     close: async () => {
       await new Promise<void>((resolve) => mq.close(() => resolve()));
@@ -88,5 +61,5 @@ async function openRedis(raw: string): Promise<Storage> {
 }
 
 export function openStorage(settings: StorageSettings): Promise<Storage> {
-  return settings.kind === 'disk' ? openDisk(settings.dataDir) : openRedis(settings.url);
+  return settings.kind === 'disk' ? openDisk(settings.dataDir) : openRedis(settings.url, settings.options);
 }

@@ -85,11 +85,14 @@ export class UserDirectory {
     readonly path: string,
     private readonly fixed: Users,
   ) {
-    this.refresh();
+    this.refresh(true);
   }
 
-  /** Re-reads the file if it changed; keeps the last good read if it became unreadable. */
-  refresh(): Users {
+  /**
+   * Re-reads the file if it changed; keeps the last good read if it became unreadable. The first
+   * read (`strict`) throws instead, so that a broken file stops the start with the line at fault.
+   */
+  refresh(strict = false): Users {
     let stamp = 'none';
     try {
       const stat = statSync(this.path);
@@ -102,8 +105,9 @@ export class UserDirectory {
         this.users = new Map([...(stamp === 'none' ? new Map() : readUsers(this.path)), ...this.fixed]);
         this.stamp = stamp;
         this.generation += 1;
-      } catch {
+      } catch (error) {
         // half-edited by hand, say: the last good read stands until it is fixed
+        if (strict) throw error;
       }
     }
     return this.users;

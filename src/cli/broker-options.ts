@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LISTENER_KINDS, needsTls, type ListenerKind, type ListenerSettings, type TlsCredentials } from '../broker/listener-settings.js';
 import type { AccessPolicy } from '../broker/access.js';
 import type { StorageSettings } from '../broker/storage.js';
 import { LOG_LEVELS, type LogLevel } from '../broker/log-levels.js';
+import { redisOptions } from '../broker/redis-options.js';
 import { stateDir } from '../broker/state-dir.js';
-import { checkUserName, hashPassword, readUsers, UserDirectory, type Users } from '../broker/users.js';
+import { checkUserName, hashPassword, UserDirectory, type Users } from '../broker/users.js';
 import { PipeError } from '../client/errors.js';
+import { readTextFile } from './read-text-file.js';
 import { parseSize } from './size.js';
 
 /** `skypipe broker` flags as given; each falls back to its environment variable (for containers). */
@@ -73,16 +74,6 @@ function parsePort(raw: string, flag: string): number | null {
   return port;
 }
 
-function readPem(path: string, flag: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw new PipeError(`--${flag}: cannot read ${path}: ${reason}`, 'usage');
-  }
-}
-
 /**
  * Who may connect: the users file and the user given by SKYPIPE_BROKER_USER and
  * SKYPIPE_BROKER_PASSWORD. With no users, only a broker on loopback lets everyone in, unless
@@ -90,11 +81,6 @@ function readPem(path: string, flag: string): string {
  */
 async function resolveAccess(flags: BrokerServeFlags, listeners: ListenerSettings[]): Promise<AccessPolicy | null> {
   const path = usersFilePath(flags.users);
-  try {
-    readUsers(path); // a broken file stops the start here, with the line at fault
-  } catch (error) {
-    throw new PipeError((error as Error).message, 'usage');
-  }
   const fixed: Users = new Map();
   const [user, password] = [fromEnvironment('SKYPIPE_BROKER_USER'), fromEnvironment('SKYPIPE_BROKER_PASSWORD')];
   if ((user === undefined) !== (password === undefined)) throw new PipeError('SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD go together: set both or neither', 'usage');
@@ -106,7 +92,12 @@ async function resolveAccess(flags: BrokerServeFlags, listeners: ListenerSetting
     }
     fixed.set(user, await hashPassword(password!));
   }
-  const users = new UserDirectory(path, fixed);
+  let users: UserDirectory;
+  try {
+    users = new UserDirectory(path, fixed);
+  } catch (error) {
+    throw new PipeError((error as Error).message, 'usage');
+  }
   const anonymous = flags.anonymous ?? ['1', 'true', 'yes'].includes(fromEnvironment('SKYPIPE_BROKER_ANONYMOUS') ?? '');
   const limit = flags.maxConnectionsPerUser ?? fromEnvironment('SKYPIPE_BROKER_MAX_CONNECTIONS_PER_USER');
   if (limit !== undefined && !/^[1-9]\d{0,8}$/.test(limit)) throw new PipeError(`--max-connections-per-user: '${limit}' is not a positive number`, 'usage');
@@ -145,7 +136,7 @@ export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<Bro
     if (certPath === undefined || keyPath === undefined) {
       throw new PipeError(`--${LISTENER_FLAGS[secure.kind].flag} needs --cert and --key; 'skypipe broker cert' makes a self-signed pair`, 'usage');
     }
-    tls = { cert: readPem(certPath, 'cert'), key: readPem(keyPath, 'key') };
+    tls = { cert: readTextFile(certPath, '--cert'), key: readTextFile(keyPath, '--key') };
   }
   const dataDir = flags.dataDir ?? fromEnvironment('SKYPIPE_BROKER_DATA_DIR') ?? join(stateDir(), 'broker-data');
   const httpPort = flags.httpPort ?? fromEnvironment('SKYPIPE_BROKER_HTTP_PORT');
@@ -168,8 +159,11 @@ function resolveStorage(flags: BrokerServeFlags, dataDir: string): StorageSettin
   const redis = flags.redis ?? fromEnvironment('SKYPIPE_BROKER_REDIS_URL');
   if (redis === undefined) return { kind: 'disk', dataDir };
   if (flags.dataDir !== undefined) throw new PipeError('--data-dir and --redis exclude each other: the data is in one place', 'usage');
-  if (!/^rediss?:\/\/[^/]/.test(redis)) throw new PipeError(`--redis: '${redis}' is not a Redis URL; use redis://[USER:PASSWORD@]HOST[:PORT][/DB]`, 'usage');
-  return { kind: 'redis', url: redis };
+  try {
+    return { kind: 'redis', url: redis, options: redisOptions(redis) };
+  } catch (error) {
+    throw new PipeError(`--redis: ${(error as Error).message}`, 'usage');
+  }
 }
 
 function resolveLimits(flags: BrokerServeFlags): BrokerOptions['limits'] {

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { parseBrokerUrl, type BrokerTarget } from '../client/broker-target.js';
+import { parseBrokerUrl, usesTls, type BrokerTarget } from '../client/broker-target.js';
 import { parsePin, type TlsTrust } from '../client/tls-trust.js';
 import { PipeError } from '../client/errors.js';
 import { ensureLocalSky, runningLocalSky } from '../broker/local-sky.js';
 import { say, stderrIsTerminal } from './messages.js';
+import { readTextFile } from './read-text-file.js';
 
 export interface BrokerFlags {
   url?: string | undefined;
@@ -23,26 +23,18 @@ function withTrust(target: BrokerTarget, flags: BrokerFlags): BrokerTarget {
   const pin = flags.pin !== undefined ? { raw: flags.pin, origin: '--pin' } : fromEnvironment('SKYPIPE_PIN');
   const ca = flags.ca !== undefined ? { raw: flags.ca, origin: '--ca' } : fromEnvironment('SKYPIPE_CA');
   if (pin === undefined && ca === undefined) return target;
-  if (!/^(mqtts|wss):/.test(target.url)) {
+  if (!usesTls(target.url)) {
     throw new PipeError(`${(pin ?? ca)!.origin} is for brokers reached over TLS (mqtts:// or wss://), not ${target.url}`, 'usage');
   }
   const trust: TlsTrust = {};
   if (pin !== undefined) trust.pin = parsePin(pin.raw, pin.origin);
-  if (ca !== undefined) trust.ca = readCaFile(ca.raw, ca.origin);
+  if (ca !== undefined) trust.ca = readTextFile(ca.raw, ca.origin);
   return { ...target, tls: trust };
 }
 
 function fromEnvironment(name: string): { raw: string; origin: string } | undefined {
   const raw = process.env[name];
   return raw === undefined || raw === '' ? undefined : { raw, origin: name };
-}
-
-function readCaFile(path: string, origin: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new PipeError(`${origin}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 'usage');
-  }
 }
 
 /** The broker to use: --url, else SKYPIPE_URL, else the local sky (started if needed). */

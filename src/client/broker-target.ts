@@ -41,6 +41,11 @@ export function parseBrokerUrl(raw: string, origin: string, username?: string, p
   return target;
 }
 
+/** Whether a broker URL (as parseBrokerUrl leaves it) is reached over TLS: mqtts:// or wss://. */
+export function usesTls(url: string): boolean {
+  return url.startsWith('mqtts:') || url.startsWith('wss:');
+}
+
 /** The URL as shown to the user: never with a password. */
 export function describeTarget(target: BrokerTarget): string {
   return target.username !== undefined ? target.url.replace('://', `://${target.username}@`) : target.url;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import { deliverWithDeferredAcks } from './deferred-acks.js';
-import { describeTarget, type BrokerTarget } from './broker-target.js';
+import { describeTarget, usesTls, type BrokerTarget } from './broker-target.js';
 import { PipeError } from './errors.js';
 import { tlsOptions } from './tls-trust.js';
 
@@ -98,7 +98,7 @@ function describeConnectFailure(target: BrokerTarget, error: Error & { code?: st
   if (error.code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/.test(error.message)) return `cannot use broker ${where}: ${NOT_TLS}`;
   switch (error.code) {
     case 'ECONNRESET':
-      return /^(mqtts|wss):/.test(target.url)
+      return usesTls(target.url)
         ? `cannot use broker ${where}: the broker hung up during the TLS handshake; if that port is a plain listener, use mqtt:// or ws://`
         : `cannot use broker ${where}: the broker hung up during the handshake; if that port speaks TLS, use mqtts:// or wss://`;
     case 'SKYPIPE_PIN_MISMATCH':

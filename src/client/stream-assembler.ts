@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Writable } from 'node:stream';
+import { describeBytes } from './describe-bytes.js';
 import { PipeError } from './errors.js';
 import type { Frame } from './frame.js';
 
@@ -42,10 +43,6 @@ export interface AssemblerEvents {
   ended?(streamIdHex: string): void;
   /** A stream this receiver did not see from its start. */
   joined(streamIdHex: string, offset: number): void;
-}
-
-function describeBytes(bytes: number): string {
-  return bytes < 1024 * 1024 ? `${bytes} bytes` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import { connect as tlsConnect } from 'node:tls';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
+import { usesTls } from './broker-target.js';
 import { PipeError } from './errors.js';
 
 /**
@@ -75,10 +76,10 @@ function presentedChain(host: string, port: number, pin: string): Promise<string
 
 /** MQTT.js options for a TLS connection (mqtts:// or wss://) under `trust`; none for plain URLs. */
 export async function tlsOptions(url: string, trust: TlsTrust | undefined): Promise<Partial<IClientOptions>> {
-  const parsed = new URL(url);
-  if (trust === undefined || (parsed.protocol !== 'mqtts:' && parsed.protocol !== 'wss:')) return {};
+  if (trust === undefined || !usesTls(url)) return {};
   if (trust.pin === undefined) return trust.ca === undefined ? {} : { ca: trust.ca, wsOptions: { ca: trust.ca } };
   const pin = trust.pin;
+  const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   trust.pinnedChain ??= await presentedChain(host, Number(parsed.port), pin);
   // Checked on every connection, not only the first: the pin, whatever name the certificate carries.
