@@ -1,10 +1,14 @@
 // The pure pieces: name encoding, frames, frame cutting, sizes and URLs.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import { parseBrokerUrl } from '../src/client/broker-target.js';
 import { decodeFrame, encodeFrame, FrameRejected } from '../src/client/frame.js';
 import { FrameCutter } from '../src/client/frame-cutter.js';
+import { AUDIT_AFTER_MS, DeliveryAudit } from '../src/client/delivery-audit.js';
+import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/client/sender-record.js';
+import { GAP_TIMEOUT_MS } from '../src/client/stream-assembler.js';
 import { encodePipeName, pipeTopics } from '../src/client/topics.js';
 import { parseSize } from '../src/cli/size.js';
 
@@ -54,6 +58,49 @@ describe('frames', () => {
       [good.subarray(0, 40), /end frame without a SHA-256/],
     ];
     for (const [bytes, message] of cases) assert.throws(() => decodeFrame(bytes), (error: Error) => error instanceof FrameRejected && message.test(error.message));
+  });
+});
+
+describe('sender records', () => {
+  it('tell a connected sender, a finished stream, a cleared record and a foreign payload apart', () => {
+    assert.deepEqual(parseSenderRecord(CONNECTED_RECORD), { state: 'connected' });
+    const sent = parseSenderRecord(encodeSentRecord(1234, new Date('2026-01-02T03:04:05Z')));
+    assert.deepEqual(sent, { state: 'sent', sent: { length: 1234, host: hostname(), at: '2026-01-02T03:04:05.000Z' } });
+    assert.equal(parseSenderRecord(Buffer.alloc(0)), null);
+    for (const foreign of ['2', '{"sent":-1}', '{"sent":1.5}', '[1]', 'null', '{"sent":"9"}', '\u0000garbage']) {
+      assert.equal(parseSenderRecord(Buffer.from(foreign)), undefined, foreign);
+    }
+  });
+});
+
+describe('the delivery audit', () => {
+  const sent = { length: 10, host: 'h', at: 't' };
+
+  it('clears the records of a stream written before or after its record came', () => {
+    const audit = new DeliveryAudit();
+    assert.equal(audit.streamWritten('a'), false);
+    assert.equal(audit.recordSent('a', sent, 0), true);
+    assert.equal(audit.recordSent('b', sent, 0), false);
+    assert.equal(audit.streamWritten('b'), true);
+    assert.equal(audit.recordSent('b', sent, 0), true, 'a record that comes again (a resubscription) is only cleared');
+    assert.equal(audit.syncDue(AUDIT_AFTER_MS * 10, 0, false), null, 'nothing left to check');
+  });
+
+  it('checks a recorded stream once the mailbox is quiet, and reports it dropped after a gap timeout', () => {
+    const audit = new DeliveryAudit();
+    audit.recordSent('a', sent, 1000);
+    assert.equal(audit.syncDue(1000 + AUDIT_AFTER_MS - 1, 0, true), null, 'the record is too new');
+    assert.equal(audit.syncDue(1000 + AUDIT_AFTER_MS, 1000 + AUDIT_AFTER_MS - 1, false), null, 'the mailbox is busy');
+    const token = audit.syncDue(1000 + AUDIT_AFTER_MS, 1000, false);
+    assert.match(token ?? '', /^[0-9a-f]{32}$/);
+    assert.equal(audit.syncDue(1000 + AUDIT_AFTER_MS + 1, 1000, false), null, 'one sync at a time');
+    assert.equal(audit.syncArrived('0'.repeat(32)), null, 'not ours');
+    assert.deepEqual(audit.syncArrived(token!), ['a']);
+    audit.markMissing('a', 5000);
+    audit.frameArrived('a', 6000);
+    assert.deepEqual(audit.takeDropped(6000 + GAP_TIMEOUT_MS), [], 'a frame restarted its clock');
+    assert.deepEqual(audit.takeDropped(6001 + GAP_TIMEOUT_MS), [['a', sent]]);
+    assert.deepEqual(audit.takeDropped(10 ** 9), [], 'reported once');
   });
 });
 

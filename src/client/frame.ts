@@ -3,11 +3,12 @@
  *
  *   0  2  magic "SP"
  *   2  1  format version (1)
- *   3  1  type: 1 data, 2 end, 3 abort
+ *   3  1  type: 1 data, 2 end, 3 abort, 4 sync
  *   4 16  stream id
  *  20  4  sequence number, from 0, big-endian
  *  24  8  byte offset in the stream of this frame's first payload byte, big-endian
- *  32  …  data: the bytes; end: SHA-256 of the whole stream (32 bytes); abort: UTF-8 reason
+ *  32  …  data: the bytes; end: SHA-256 of the whole stream (32 bytes); abort: UTF-8 reason;
+ *           sync: nothing (a consumer's marker through its own mailbox; the stream id is its token)
  *
  * The end frame's offset is the stream's total length.
  */
@@ -17,8 +18,8 @@ export const STREAM_ID_BYTES = 16;
 const MAGIC_0 = 0x53; // 'S'
 const MAGIC_1 = 0x50; // 'P'
 
-export type FrameType = 'data' | 'end' | 'abort';
-const TYPE_CODES: Record<FrameType, number> = { data: 1, end: 2, abort: 3 };
+export type FrameType = 'data' | 'end' | 'abort' | 'sync';
+const TYPE_CODES: Record<FrameType, number> = { data: 1, end: 2, abort: 3, sync: 4 };
 const TYPES_BY_CODE = new Map<number, FrameType>(Object.entries(TYPE_CODES).map(([type, code]) => [code, type as FrameType]));
 
 export interface Frame {

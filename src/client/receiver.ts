@@ -4,11 +4,14 @@ import type { BrokerTarget } from './broker-target.js';
 import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscribe, wasTakenOver } from './connection.js';
 import { PipeError } from './errors.js';
 import { reconnect, retryWhileClosed } from './reconnect.js';
-import { decodeFrame, FrameRejected, type Frame } from './frame.js';
+import { DeliveryAudit } from './delivery-audit.js';
+import { describeBytes } from './describe-bytes.js';
+import { decodeFrame, encodeFrame, FrameRejected, type Frame } from './frame.js';
 import { isMarked, markNewMailbox } from './mailbox.js';
 import { encodePresence, ownPresence, PresenceWatch, type Presence } from './presence.js';
 import { encodeProgress, parseProgress } from './progress-report.js';
 import { readRetained } from './retained.js';
+import { parseSenderRecord, type SentStream } from './sender-record.js';
 import { StreamAssembler } from './stream-assembler.js';
 import { displayName, type PipeTopics } from './topics.js';
 
@@ -89,6 +92,12 @@ class Receiver {
   private draining = false;
   private watchdog: NodeJS.Timeout | null = null;
   private stalledGap = { retries: 0, lastAt: 0 };
+  /** Streams whose senders finished, checked against what the mailbox delivers. */
+  private readonly audit = new DeliveryAudit();
+  /** When the mailbox last delivered anything. */
+  private lastDeliveryAt = 0;
+  /** Reads of sender records under way, which a receive finishes before it leaves. */
+  private readonly recordReads = new Set<Promise<void>>();
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
 
   constructor(private readonly request: ReceiveRequest) {
@@ -104,7 +113,7 @@ class Receiver {
             : `listening in from byte ${offset} of a stream`,
         ),
       written: (streamId, consumed) => this.reportProgress(streamId, encodeProgress(consumed)),
-      ended: (streamId) => this.reportProgress(streamId, Buffer.alloc(0)),
+      ended: (streamId, complete) => this.streamEnded(streamId, complete),
     });
   }
 
@@ -114,9 +123,13 @@ class Receiver {
     this.request.signal?.addEventListener('abort', () => this.fail(new PipeError('interrupted')), { once: true });
     this.watchdog = setInterval(() => {
       // A gap cannot close while the connections are down; its clock restarts when they are back.
-      if (this.restoring.size > 0) return this.assembler.restartGapClocks(Date.now());
+      if (this.restoring.size > 0) {
+        this.audit.restartClocks(Date.now());
+        return this.assembler.restartGapClocks(Date.now());
+      }
       try {
         this.assembler.checkGaps(Date.now());
+        this.auditDelivery(Date.now());
       } catch (error) {
         this.fail(error);
       }
@@ -138,9 +151,11 @@ class Receiver {
     const { client } = again ? await reconnect(target, options, this.doing(), () => this.stopping) : await connect(target, options);
     this.probe = client;
     client.on('close', () => this.onProbeClosed(client));
+    client.on('message', (topic, payload) => this.onSenderRecord(topic, payload));
     this.watch = await PresenceWatch.start(client, topics, events.warn);
     this.watch.onChange((current) => this.reassertPresence(current));
     if (this.listening) await subscribe(client, [topics.data], 1);
+    if (this.claimed) await subscribe(client, [topics.sender('+')], 0);
   }
 
   private doing(): string {
@@ -211,6 +226,10 @@ class Receiver {
       return false;
     }
     this.claimed = true;
+    this.lastDeliveryAt = Date.now();
+    // The records of finished streams, now and as they come (retained ones right after the SUBACK).
+    // A probe connection lost meanwhile subscribes again when it is back.
+    await subscribe(this.probe, [this.request.topics.sender('+')], 0).catch(() => {});
     void this.drain();
     return true;
   }
@@ -253,7 +272,7 @@ class Receiver {
    * bytes; the copies that come again are acknowledged with them.
    */
   private unstickGap(now: number): void {
-    const since = this.assembler.oldestGapSince();
+    const since = earliest(this.assembler.oldestGapSince(), this.audit.oldestMissingSince());
     if (since === null) {
       this.stalledGap = { retries: 0, lastAt: 0 };
       return;
@@ -346,6 +365,14 @@ class Receiver {
   }
 
   private enqueue(item: Inbound): void {
+    if (item.mailbox !== null) this.lastDeliveryAt = Date.now();
+    // A sync marker counts where it arrives, ahead of the frames still waiting to be written.
+    const sync = syncToken(item.packet.payload);
+    if (sync !== null) {
+      item.ack();
+      if (item.mailbox !== null && item.mailbox === this.mailbox) this.syncArrived(sync);
+      return;
+    }
     this.inbound.push(item);
     void this.drain();
   }
@@ -377,6 +404,7 @@ class Receiver {
       this.request.events.warn(`skipping a message on ${packet.topic}: ${error.message}`);
       return ack();
     }
+    if (this.claimed) this.audit.frameArrived(frame.streamId.toString('hex'), Date.now());
     try {
       const verdict = await this.assembler.accept(frame, ack);
       if (verdict === 'finished') await this.finish();
@@ -385,7 +413,110 @@ class Receiver {
     }
   }
 
+  /** A stream is over. A complete one's records go once its sender's record is in; an incomplete one's at once. */
+  private streamEnded(streamId: string, complete: boolean): void {
+    if (!this.claimed) return; // a listener leaves the records to the consumer
+    if (!complete) {
+      this.audit.forget(streamId);
+      return this.clearRecords(streamId);
+    }
+    if (this.audit.streamWritten(streamId)) return this.clearRecords(streamId);
+    const read = this.readSenderRecord(streamId).finally(() => this.recordReads.delete(read));
+    this.recordReads.add(read);
+  }
+
+  /**
+   * A record retained before this consumer subscribed may not have come: RabbitMQ sends retained
+   * messages only to subscriptions without wildcards. A consumer that follows first gives a live
+   * record a moment to come.
+   */
+  private async readSenderRecord(streamId: string): Promise<void> {
+    if (this.request.follow) await sleep(1000);
+    if (!this.audit.awaitsRecord(streamId) || this.stopping) return;
+    const { topics } = this.request;
+    // What comes goes to onSenderRecord, as everything on the probe does.
+    await readRetained(this.probe, topics.sender(streamId), topics.echo(this.id)).catch(() => null);
+  }
+
+  /** A sender's record of its stream, on the probe session while this receiver consumes. */
+  private onSenderRecord(topic: string, payload: Buffer): void {
+    const prefix = this.request.topics.sender('');
+    if (!this.claimed || !topic.startsWith(prefix)) return;
+    const streamId = topic.slice(prefix.length);
+    const record = parseSenderRecord(payload);
+    if (!/^[0-9a-f]{32}$/.test(streamId) || record === undefined) return this.request.events.warn(`ignoring a foreign message on ${topic}`);
+    if (record === null) {
+      // Its sender went away (its Will): a stream written meanwhile leaves no record.
+      if (this.audit.recordCleared(streamId)) this.reportProgress(streamId, Buffer.alloc(0));
+    } else if (record.state === 'sent' && this.audit.recordSent(streamId, record.sent, Date.now())) {
+      this.clearRecords(streamId);
+    }
+  }
+
+  /** Sends a sync marker when it is due, and reports the streams found dropped. */
+  private auditDelivery(now: number): void {
+    const client = this.mailbox?.client;
+    if (!this.claimed || !client?.connected) return;
+    const token = this.audit.syncDue(now, this.lastDeliveryAt, this.request.follow);
+    if (token !== null) {
+      const marker = encodeFrame({ type: 'sync', streamId: Buffer.from(token, 'hex'), seq: 0, offset: 0, payload: Buffer.alloc(0) });
+      publish(client, this.request.topics.data, marker, { qos: 1 }).catch(() => {});
+    }
+    const dropped = this.audit.takeDropped(now);
+    for (const [streamId] of dropped) this.clearRecords(streamId);
+    const fix = 'raise its queue limit (Mosquitto: max_queued_messages 0)';
+    // Streams dropped whole first, as warnings: giving up on a partial primary stream ends the receive.
+    const whole = dropped.filter(([streamId]) => !this.assembler.isOpen(streamId));
+    whole.forEach(([, sent], index) => {
+      const message = `the broker dropped ${describeSent(sent)} into ${displayName(this.request.topics.name)}: none of it arrived; ${fix}`;
+      // A receive that has written nothing fails with the last; the others are warnings.
+      const last = index === whole.length - 1 && whole.length === dropped.length;
+      if (last && !this.assembler.started && !this.request.follow) throw new PipeError(message, 'incomplete');
+      this.request.events.warn(message);
+    });
+    for (const [streamId, sent] of dropped) {
+      if (this.assembler.isOpen(streamId)) this.assembler.abandon(streamId, `the broker dropped the rest of ${describeSent(sent)}`, fix);
+    }
+  }
+
+  /**
+   * Our sync marker is back: every frame queued before it has been delivered. A stream its sender
+   * finished and this consumer has not seen is missing, unless an earlier consumer wrote it all.
+   */
+  private syncArrived(token: string): void {
+    const unwritten = this.audit.syncArrived(token);
+    if (unwritten === null) return;
+    void (async () => {
+      for (const streamId of unwritten) {
+        if (this.assembler.isOpen(streamId)) {
+          this.audit.markMissing(streamId, Date.now());
+          continue;
+        }
+        const { topics } = this.request;
+        const progress = await readRetained(this.probe, topics.progress(streamId), topics.echo(this.id)).catch(() => undefined);
+        if (progress === undefined) return; // a connection lost meanwhile: the next sync asks again
+        const written = progress === null ? null : parseProgress(progress);
+        const sent = this.audit.sentStream(streamId);
+        if (sent === undefined) continue;
+        if (typeof written === 'number' && written >= sent.length) {
+          this.audit.forget(streamId);
+          this.clearRecords(streamId);
+        } else this.audit.markMissing(streamId, Date.now());
+      }
+    })();
+  }
+
+  /** Clears a stream's progress and sender records, after the progress that went before them. */
+  private clearRecords(streamId: string): void {
+    const client = this.mailbox?.client;
+    if (!this.claimed || !client?.connected) return;
+    this.reportProgress(streamId, Buffer.alloc(0));
+    client.publish(this.request.topics.sender(streamId), Buffer.alloc(0), { qos: 1, retain: true });
+  }
+
   private async finish(): Promise<void> {
+    if (this.stopping) return;
+    await Promise.all(this.recordReads);
     if (this.stopping) return;
     this.stopping = true;
     await this.detach();
@@ -409,4 +540,22 @@ class Receiver {
     }
     if (this.probe?.connected) await disconnect(this.probe);
   }
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
+/** The token of a sync marker; null for anything else (frames, and what is not a frame, are handled in turn). */
+function syncToken(payload: Buffer | string): string | null {
+  try {
+    const frame = decodeFrame(Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
+    return frame.type === 'sync' ? frame.streamId.toString('hex') : null;
+  } catch {
+    return null;
+  }
+}
+
+function describeSent(sent: SentStream): string {
+  return `a ${describeBytes(sent.length)} stream sent from ${sent.host} at ${sent.at}`;
 }

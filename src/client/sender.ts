@@ -13,6 +13,7 @@ import { ensureMailbox } from './mailbox.js';
 import { PresenceWatch } from './presence.js';
 import { parseProgress } from './progress-report.js';
 import { roundTrip } from './retained.js';
+import { CONNECTED_RECORD, encodeSentRecord } from './sender-record.js';
 import { displayName, type PipeTopics } from './topics.js';
 
 export interface SendSettings {
@@ -100,6 +101,8 @@ class StreamPublisher {
   /** Connections in a row that closed with a frame in flight and nothing acknowledged: a broker refusing the frames' size. */
   private fruitlessCloses = 0;
   private closing = false;
+  /** The broker holds the whole stream. */
+  private complete = false;
   private seq = 0;
   private offset = 0;
   private accepted = 0;
@@ -199,10 +202,17 @@ class StreamPublisher {
     }
   }
 
-  /** Clears the sender record (the stream has ended, or its abort frame is out) and disconnects. */
+  /**
+   * Leaves the record of a complete stream, which a consumer clears once it has written it, or
+   * clears the record of one that will not complete; then disconnects, so the Will does not fire.
+   */
   async close(): Promise<void> {
+    if (this.complete) {
+      // Through a cut too: without it a consumer could not tell whether the broker dropped the stream.
+      await this.throughCuts(() => publish(this.client, this.senderTopic, encodeSentRecord(this.offset), { qos: 1, retain: true })).catch(() => {});
+    }
     this.closing = true;
-    if (this.client.connected) await publish(this.client, this.senderTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {});
+    if (!this.complete && this.client.connected) await publish(this.client, this.senderTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {});
     await disconnect(this.client);
   }
 
@@ -229,7 +239,7 @@ class StreamPublisher {
    */
   private async announce(): Promise<void> {
     await subscribe(this.client, [this.progressTopic, this.request.topics.advertisement], 0);
-    await publish(this.client, this.senderTopic, Buffer.from('1'), { qos: 1, retain: true });
+    await publish(this.client, this.senderTopic, CONNECTED_RECORD, { qos: 1, retain: true });
   }
 
   /** Announces the stream, fits the settings to the broker's limits, and makes sure the pipe buffers if nobody receives. */
@@ -272,6 +282,7 @@ class StreamPublisher {
     await this.waitFor(() => this.inFlight.size === 0);
     // Some brokers (aedes) acknowledge a publish before storing it; this waits until they have.
     await this.throughCuts(() => roundTrip(this.client, this.request.topics.echo(this.client.options.clientId!)));
+    this.complete = true;
   }
 
   /** Tells receivers the stream will not be complete; best effort, the connection may be gone. None needed before the first frame. */

@@ -40,7 +40,8 @@ export interface AssemblerEvents {
   startOf(streamIdHex: string, first: Frame): Promise<number | null>;
   /** Bytes of a stream are written; called before the frame is acknowledged. */
   written?(streamIdHex: string, consumedBytes: number): void;
-  ended?(streamIdHex: string): void;
+  /** A stream is over: written through its end (complete), or given up on. */
+  ended?(streamIdHex: string, complete: boolean): void;
   /** A stream this receiver did not see from its start. */
   joined(streamIdHex: string, offset: number): void;
 }
@@ -123,17 +124,27 @@ export class StreamAssembler {
     return oldest;
   }
 
+  /** Whether frames of the stream have come and it has not ended. */
+  isOpen(id: string): boolean {
+    return this.streams.has(id);
+  }
+
+  /** Whether any stream has been written to the output. */
+  get started(): boolean {
+    return this.primary !== null;
+  }
+
   /** Streams that are open but have had no frame for `quietMs`. */
   quietStreams(now: number, quietMs: number): string[] {
     return [...this.streams].filter(([, state]) => now - state.lastFrameAt >= quietMs).map(([id]) => id);
   }
 
   /** Gives up on a stream whose sender went away: an error for the primary stream, a warning for others. */
-  abandon(id: string, reason: string): void {
+  abandon(id: string, reason: string, fix?: string): void {
     const state = this.streams.get(id);
     if (state === undefined) return;
     this.forget(id, state);
-    this.reportIncomplete(id, `${reason} after ${describeBytes(state.nextOffset ?? 0)} of its stream; the output is incomplete`);
+    this.reportIncomplete(id, `${reason} after ${describeBytes(state.nextOffset ?? 0)} of its stream; the output is incomplete${fix === undefined ? '' : `; ${fix}`}`);
   }
 
   /** Forgets a stream that has ended; copies of its frames still waiting are acknowledged. */
@@ -145,7 +156,7 @@ export class StreamAssembler {
 
   /** A stream that ended short: an error for the primary stream (without --follow), a warning for others. */
   private reportIncomplete(id: string, message: string): void {
-    this.events.ended?.(id);
+    this.events.ended?.(id, false);
     if (id === (this.primary ?? id) && !this.follow) throw new PipeError(message, 'incomplete');
     this.events.warn(message);
   }
@@ -202,8 +213,10 @@ export class StreamAssembler {
       if (state.hash !== null && !state.hash.digest().equals(frame.payload)) {
         throw new PipeError(`the stream failed its SHA-256 check (${describeBytes(state.nextOffset!)} received); the output is corrupt`, 'incomplete');
       }
+      // An empty stream has no progress yet: its record says it was written.
+      if (state.nextOffset === 0) this.events.written?.(id, 0);
       ack();
-      this.events.ended?.(id);
+      this.events.ended?.(id, true);
       if (isPrimary) this.done = true;
       return isPrimary ? 'finished' : 'continue';
     }

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import type { SentStream } from './sender-record.js';
+import { GAP_TIMEOUT_MS } from './stream-assembler.js';
+
+/**
+ * How long a finished stream's record waits before a consumer checks that the stream has come,
+ * and how long the mailbox must have delivered nothing first, unless the consumer follows: a
+ * plain receive leaves the rest of the pipe unacknowledged, and markers sent while it is busy
+ * would pile up in the queue behind it.
+ */
+export const AUDIT_AFTER_MS = 3000;
+/** A sync not back by then may have been dropped with the rest (a full queue): another goes. */
+const SYNC_RETRY_MS = 30_000;
+
+/**
+ * Finds streams the broker dropped whole or in part, which no check on the frames that do arrive
+ * can see (Mosquitto drops messages past its queue limit and still acknowledges them to the
+ * sender). Each sender leaves a record of what it sent; a consumer that has a record of a stream it
+ * has not written sends a sync marker through its own mailbox. The broker queues a session's
+ * messages in order, so once the marker is back, every frame queued before it has been delivered:
+ * a recorded stream still unwritten then is missing. It gets as long as a gap to turn up (a
+ * broker may send frames a taken-over connection held only later), and is then reported dropped.
+ */
+export class DeliveryAudit {
+  /** Streams whose sender finished, not yet written through by this consumer. */
+  private readonly sent = new Map<string, SentStream>();
+  /** When each record in `sent` came. */
+  private readonly recordedAt = new Map<string, number>();
+  /** Streams written through their end (here or by an earlier consumer) or reported: a record of one again is only cleared. */
+  private readonly settled = new Set<string>();
+  /** Settled streams whose sender's record has not come yet. */
+  private readonly awaiting = new Set<string>();
+  /** Syncs on their way, by token: the streams they check. */
+  private readonly syncs = new Map<string, string[]>();
+  private readonly missingSince = new Map<string, number>();
+  private lastSyncAt = -Infinity;
+
+  /** A sender's record of a finished stream; true when its records can be cleared (the stream is written). */
+  recordSent(id: string, sent: SentStream, now: number): boolean {
+    if (this.settled.has(id)) {
+      this.awaiting.delete(id);
+      return true;
+    }
+    this.sent.set(id, sent);
+    if (!this.recordedAt.has(id)) this.recordedAt.set(id, now);
+    return false;
+  }
+
+  /** The record was cleared (its sender's Will): nothing more to check; true if this consumer wrote the stream. */
+  recordCleared(id: string): boolean {
+    this.sent.delete(id);
+    this.recordedAt.delete(id);
+    this.missingSince.delete(id);
+    return this.awaiting.delete(id);
+  }
+
+  /** This consumer wrote the stream through its end; true when its records can be cleared (its sender's record came). */
+  streamWritten(id: string): boolean {
+    const recorded = this.sent.has(id);
+    this.forget(id);
+    if (!recorded) this.awaiting.add(id);
+    return recorded;
+  }
+
+  /** Whether this consumer wrote the stream and waits for its sender's record. */
+  awaitsRecord(id: string): boolean {
+    return this.awaiting.has(id);
+  }
+
+  /** The stream was written (here or earlier), or reported incomplete: nothing more to check. */
+  forget(id: string): void {
+    this.settled.add(id);
+    this.sent.delete(id);
+    this.recordedAt.delete(id);
+    this.missingSince.delete(id);
+  }
+
+  /** A frame of the stream arrived: it is not dropped, or not yet all of it; its clock starts again. */
+  frameArrived(id: string, now: number): void {
+    if (this.missingSince.has(id)) this.missingSince.set(id, now);
+  }
+
+  /** A token, when a sync should go now: a record has waited for its stream long enough, and the mailbox is quiet or followed. */
+  syncDue(now: number, lastDeliveryAt: number, follow: boolean): string | null {
+    const unchecked = [...this.sent.keys()].filter((id) => !this.missingSince.has(id));
+    const waited = unchecked.some((id) => now - this.recordedAt.get(id)! >= AUDIT_AFTER_MS);
+    if (!waited || (!follow && now - lastDeliveryAt < AUDIT_AFTER_MS) || now - this.lastSyncAt < SYNC_RETRY_MS) return null;
+    const token = randomBytes(16).toString('hex');
+    this.syncs.set(token, unchecked);
+    this.lastSyncAt = now;
+    return token;
+  }
+
+  /** A sync marker came back: null if not one of ours, else the streams it checked that are still unwritten. */
+  syncArrived(token: string): string[] | null {
+    const checked = this.syncs.get(token);
+    if (checked === undefined) return null;
+    this.syncs.delete(token);
+    this.lastSyncAt = -Infinity;
+    return checked.filter((id) => this.sent.has(id) && !this.missingSince.has(id));
+  }
+
+  markMissing(id: string, now: number): void {
+    if (this.sent.has(id)) this.missingSince.set(id, now);
+  }
+
+  sentStream(id: string): SentStream | undefined {
+    return this.sent.get(id);
+  }
+
+  oldestMissingSince(): number | null {
+    return this.missingSince.size === 0 ? null : Math.min(...this.missingSince.values());
+  }
+
+  /** While the connections were down nothing could arrive: the clocks start again. */
+  restartClocks(now: number): void {
+    for (const id of this.missingSince.keys()) this.missingSince.set(id, now);
+  }
+
+  /** Streams missing longer than a gap may last: the broker dropped them. They are forgotten here. */
+  takeDropped(now: number): Array<[string, SentStream]> {
+    const dropped: Array<[string, SentStream]> = [];
+    for (const [id, since] of this.missingSince) {
+      if (now - since <= GAP_TIMEOUT_MS) continue;
+      dropped.push([id, this.sent.get(id)!]);
+      this.forget(id);
+    }
+    return dropped;
+  }
+}
