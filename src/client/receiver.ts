@@ -96,8 +96,8 @@ class Receiver {
   private readonly audit = new DeliveryAudit();
   /** When the mailbox last delivered anything. */
   private lastDeliveryAt = 0;
-  /** Reads of sender records under way, which a receive finishes before it leaves. */
-  private readonly recordReads = new Set<Promise<void>>();
+  /** Reads of sender records, one at a time (each listens on the probe connection); a receive finishes them before it leaves. */
+  private recordReads: Promise<void> = Promise.resolve();
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
 
   constructor(private readonly request: ReceiveRequest) {
@@ -421,17 +421,16 @@ class Receiver {
       return this.clearRecords(streamId);
     }
     if (this.audit.streamWritten(streamId)) return this.clearRecords(streamId);
-    const read = this.readSenderRecord(streamId).finally(() => this.recordReads.delete(read));
-    this.recordReads.add(read);
+    // A consumer that follows first gives a live record a moment to come.
+    const wait = this.request.follow ? sleep(1000) : Promise.resolve();
+    this.recordReads = Promise.all([wait, this.recordReads]).then(() => this.readSenderRecord(streamId));
   }
 
   /**
    * A record retained before this consumer subscribed may not have come: RabbitMQ sends retained
-   * messages only to subscriptions without wildcards. A consumer that follows first gives a live
-   * record a moment to come.
+   * messages only to subscriptions without wildcards.
    */
   private async readSenderRecord(streamId: string): Promise<void> {
-    if (this.request.follow) await sleep(1000);
     if (!this.audit.awaitsRecord(streamId) || this.stopping) return;
     const { topics } = this.request;
     // What comes goes to onSenderRecord, as everything on the probe does.
@@ -516,7 +515,7 @@ class Receiver {
 
   private async finish(): Promise<void> {
     if (this.stopping) return;
-    await Promise.all(this.recordReads);
+    await this.recordReads;
     if (this.stopping) return;
     this.stopping = true;
     await this.detach();
