@@ -51,7 +51,7 @@ const EXTERNAL: (Omit<BrokerUnderTest, 'url'> & { kind: ExternalKind; variable: 
     bulkMiB: 64,
     knownFailures: {
       'files stay in the pipe and come out in order':
-        "the second sender's mailbox check is handed the first stream's queued frames, and nats-server 2.9 sends unacknowledged frames again only after its ack_wait (30 s), not when the session resumes as MQTT requires (MQTT-4.4.0-1; fixed upstream in nats-server pull request 8360): the later stream comes out first",
+        "the second sender's mailbox check is handed the first stream's queued frames, and nats-server 2.9 sends unacknowledged frames again only after its ack_wait (30 s), not when the session resumes as MQTT requires (MQTT-4.4.0-1; nats-server pull request 8360 proposes a fix; 2.15.1 still behaves so): the later stream comes out first",
       "gives buffered streams in the order the broker got them, whatever the senders' clocks say":
         "as for 'files stay in the pipe and come out in order': a second sender's mailbox check holds the first stream back for NATS's ack_wait",
       'keeps buffered streams through a broker killed with SIGKILL and restarted':
