@@ -94,13 +94,28 @@ describe('the delivery audit', () => {
     const token = audit.syncDue(1000 + AUDIT_AFTER_MS, 1000, false);
     assert.match(token ?? '', /^[0-9a-f]{32}$/);
     assert.equal(audit.syncDue(1000 + AUDIT_AFTER_MS + 1, 1000, false), null, 'one sync at a time');
-    assert.equal(audit.syncArrived('0'.repeat(32)), null, 'not ours');
-    assert.deepEqual(audit.syncArrived(token!), ['a']);
+    assert.equal(audit.syncArrived('0'.repeat(32), 5000), null, 'not ours');
+    assert.deepEqual(audit.syncArrived(token!, 5000), ['a'], 'nothing of it arrived: its progress is asked');
     audit.markMissing('a', 5000);
-    audit.frameArrived('a', 6000);
-    assert.deepEqual(audit.takeDropped(6000 + GAP_TIMEOUT_MS), [], 'a frame restarted its clock');
-    assert.deepEqual(audit.takeDropped(6001 + GAP_TIMEOUT_MS), [['a', sent]]);
-    assert.deepEqual(audit.takeDropped(10 ** 9), [], 'reported once');
+    audit.frameArrived('a', false, 6000);
+    assert.deepEqual(audit.takeDropped(6000 + GAP_TIMEOUT_MS, () => false), [], 'a frame restarted its clock');
+    assert.deepEqual(audit.takeDropped(6001 + GAP_TIMEOUT_MS, () => true), [], 'frames of it wait to be written');
+    assert.deepEqual(audit.takeDropped(6002 + 2 * GAP_TIMEOUT_MS, () => false), [['a', sent]]);
+    assert.deepEqual(audit.takeDropped(10 ** 9, () => false), [], 'reported once');
+  });
+
+  it('takes a stream whose end has arrived as on its way out, and one missing its end as missing', () => {
+    const audit = new DeliveryAudit();
+    audit.recordSent('whole', sent, 0);
+    audit.recordSent('cut', sent, 0);
+    audit.frameArrived('whole', false, 0);
+    audit.frameArrived('whole', true, 0);
+    audit.frameArrived('cut', false, 0);
+    const token = audit.syncDue(AUDIT_AFTER_MS, 0, false);
+    assert.deepEqual(audit.syncArrived(token!, 10), []);
+    assert.equal(audit.oldestMissingSince(), 10);
+    assert.deepEqual(audit.takeDropped(11 + GAP_TIMEOUT_MS, () => false), [['cut', sent]]);
+    assert.equal(audit.streamWritten('whole'), true);
   });
 });
 

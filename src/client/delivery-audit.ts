@@ -33,6 +33,11 @@ export class DeliveryAudit {
   /** Syncs on their way, by token: the streams they check. */
   private readonly syncs = new Map<string, string[]>();
   private readonly missingSince = new Map<string, number>();
+  /**
+   * What of each unsettled stream has arrived from the mailbox (not necessarily written yet: a slow
+   * output holds frames back): some frames, or its end too.
+   */
+  private readonly arrived = new Map<string, 'some' | 'end'>();
   private lastSyncAt = -Infinity;
 
   /** A sender's record of a finished stream; true when its records can be cleared (the stream is written). */
@@ -51,6 +56,7 @@ export class DeliveryAudit {
     this.sent.delete(id);
     this.recordedAt.delete(id);
     this.missingSince.delete(id);
+    this.arrived.delete(id);
     return this.awaiting.delete(id);
   }
 
@@ -73,16 +79,20 @@ export class DeliveryAudit {
     this.sent.delete(id);
     this.recordedAt.delete(id);
     this.missingSince.delete(id);
+    this.arrived.delete(id);
   }
 
-  /** A frame of the stream arrived: it is not dropped, or not yet all of it; its clock starts again. */
-  frameArrived(id: string, now: number): void {
+  /** A frame of the stream arrived from the mailbox: if the stream is missing a part, its clock starts again. */
+  frameArrived(id: string, isEnd: boolean, now: number): void {
+    if (this.settled.has(id)) return;
+    if (isEnd) this.arrived.set(id, 'end');
+    else if (!this.arrived.has(id)) this.arrived.set(id, 'some');
     if (this.missingSince.has(id)) this.missingSince.set(id, now);
   }
 
   /** A token, when a sync should go now: a record has waited for its stream long enough, and the mailbox is quiet or followed. */
   syncDue(now: number, lastDeliveryAt: number, follow: boolean): string | null {
-    const unchecked = [...this.sent.keys()].filter((id) => !this.missingSince.has(id));
+    const unchecked = [...this.sent.keys()].filter((id) => !this.missingSince.has(id) && this.arrived.get(id) !== 'end');
     const waited = unchecked.some((id) => now - this.recordedAt.get(id)! >= AUDIT_AFTER_MS);
     if (!waited || (!follow && now - lastDeliveryAt < AUDIT_AFTER_MS) || now - this.lastSyncAt < SYNC_RETRY_MS) return null;
     const token = randomBytes(16).toString('hex');
@@ -91,13 +101,20 @@ export class DeliveryAudit {
     return token;
   }
 
-  /** A sync marker came back: null if not one of ours, else the streams it checked that are still unwritten. */
-  syncArrived(token: string): string[] | null {
+  /**
+   * A sync marker came back. Of the streams it checked, one whose end has arrived is only waiting
+   * to be written; one of which some frames arrived misses the rest. Returns null if the marker
+   * is not one of ours, else the streams of which nothing arrived: missing, unless an earlier
+   * consumer wrote them (the caller asks their progress records).
+   */
+  syncArrived(token: string, now: number): string[] | null {
     const checked = this.syncs.get(token);
     if (checked === undefined) return null;
     this.syncs.delete(token);
     this.lastSyncAt = -Infinity;
-    return checked.filter((id) => this.sent.has(id) && !this.missingSince.has(id));
+    const unwritten = checked.filter((id) => this.sent.has(id) && !this.missingSince.has(id) && this.arrived.get(id) !== 'end');
+    for (const id of unwritten) if (this.arrived.has(id)) this.markMissing(id, now);
+    return unwritten.filter((id) => !this.arrived.has(id));
   }
 
   markMissing(id: string, now: number): void {
@@ -117,11 +134,18 @@ export class DeliveryAudit {
     for (const id of this.missingSince.keys()) this.missingSince.set(id, now);
   }
 
-  /** Streams missing longer than a gap may last: the broker dropped them. They are forgotten here. */
-  takeDropped(now: number): Array<[string, SentStream]> {
+  /**
+   * Streams missing longer than a gap may last: the broker dropped them (all of one, or its end).
+   * They are forgotten here. One with frames still `queued` to be written waits until they are.
+   */
+  takeDropped(now: number, queued: (id: string) => boolean): Array<[string, SentStream]> {
     const dropped: Array<[string, SentStream]> = [];
     for (const [id, since] of this.missingSince) {
       if (now - since <= GAP_TIMEOUT_MS) continue;
+      if (queued(id)) {
+        this.missingSince.set(id, now);
+        continue;
+      }
       dropped.push([id, this.sent.get(id)!]);
       this.forget(id);
     }

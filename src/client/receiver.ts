@@ -365,12 +365,15 @@ class Receiver {
   }
 
   private enqueue(item: Inbound): void {
-    if (item.mailbox !== null) this.lastDeliveryAt = Date.now();
-    // A sync marker counts where it arrives, ahead of the frames still waiting to be written.
-    const sync = syncToken(item.packet.payload);
-    if (sync !== null) {
+    // Frames and sync markers count where they arrive, ahead of the frames still waiting to be written.
+    const header = peekFrame(item.packet.payload);
+    if (item.mailbox !== null) {
+      this.lastDeliveryAt = Date.now();
+      if (this.claimed && header !== null && header.type !== 'sync') this.audit.frameArrived(header.streamId, header.type !== 'data', Date.now());
+    }
+    if (header?.type === 'sync') {
       item.ack();
-      if (item.mailbox !== null && item.mailbox === this.mailbox) this.syncArrived(sync);
+      if (item.mailbox !== null && item.mailbox === this.mailbox) this.syncArrived(header.streamId);
       return;
     }
     this.inbound.push(item);
@@ -404,7 +407,6 @@ class Receiver {
       this.request.events.warn(`skipping a message on ${packet.topic}: ${error.message}`);
       return ack();
     }
-    if (this.claimed) this.audit.frameArrived(frame.streamId.toString('hex'), Date.now());
     try {
       const verdict = await this.assembler.accept(frame, ack);
       if (verdict === 'finished') await this.finish();
@@ -461,7 +463,7 @@ class Receiver {
       const marker = encodeFrame({ type: 'sync', streamId: Buffer.from(token, 'hex'), seq: 0, offset: 0, payload: Buffer.alloc(0) });
       publish(client, this.request.topics.data, marker, { qos: 1 }).catch(() => {});
     }
-    const dropped = this.audit.takeDropped(now);
+    const dropped = this.audit.takeDropped(now, (streamId) => this.inbound.some(({ packet }) => peekFrame(packet.payload)?.streamId === streamId));
     for (const [streamId] of dropped) this.clearRecords(streamId);
     const fix = 'raise its queue limit (Mosquitto: max_queued_messages 0)';
     // Streams dropped whole first, as warnings: giving up on a partial primary stream ends the receive.
@@ -483,14 +485,12 @@ class Receiver {
    * finished and this consumer has not seen is missing, unless an earlier consumer wrote it all.
    */
   private syncArrived(token: string): void {
-    const unwritten = this.audit.syncArrived(token);
-    if (unwritten === null) return;
+    // One time for all it finds missing, so that they are reported together.
+    const at = Date.now();
+    const unseen = this.audit.syncArrived(token, at);
+    if (unseen === null) return;
     void (async () => {
-      for (const streamId of unwritten) {
-        if (this.assembler.isOpen(streamId)) {
-          this.audit.markMissing(streamId, Date.now());
-          continue;
-        }
+      for (const streamId of unseen) {
         const { topics } = this.request;
         const progress = await readRetained(this.probe, topics.progress(streamId), topics.echo(this.id)).catch(() => undefined);
         if (progress === undefined) return; // a connection lost meanwhile: the next sync asks again
@@ -500,7 +500,7 @@ class Receiver {
         if (typeof written === 'number' && written >= sent.length) {
           this.audit.forget(streamId);
           this.clearRecords(streamId);
-        } else this.audit.markMissing(streamId, Date.now());
+        } else this.audit.markMissing(streamId, at);
       }
     })();
   }
@@ -545,11 +545,11 @@ function earliest(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
-/** The token of a sync marker; null for anything else (frames, and what is not a frame, are handled in turn). */
-function syncToken(payload: Buffer | string): string | null {
+/** A frame's type and stream id (a sync marker's token); null for what is not a frame, which is reported in its turn. */
+function peekFrame(payload: Buffer | string): { type: Frame['type']; streamId: string } | null {
   try {
     const frame = decodeFrame(Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
-    return frame.type === 'sync' ? frame.streamId.toString('hex') : null;
+    return { type: frame.type, streamId: frame.streamId.toString('hex') };
   } catch {
     return null;
   }
