@@ -18,8 +18,9 @@ const SYNC_RETRY_MS = 30_000;
  * sender). Each sender leaves a record of what it sent; a consumer that has a record of a stream it
  * has not written sends a sync marker through its own mailbox. The broker queues a session's
  * messages in order, so once the marker is back, every frame queued before it has been delivered:
- * a recorded stream still unwritten then is missing. It gets as long as a gap to turn up (a
- * broker may send frames a taken-over connection held only later), and is then reported dropped.
+ * a recorded stream whose end has not arrived by then is missing, all of it or its end. It gets as
+ * long as a gap to turn up (a broker may send frames a taken-over connection held only later), and
+ * is then reported dropped.
  */
 export class DeliveryAudit {
   /** Streams whose sender finished, not yet written through by this consumer. */
