@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import { missingBroker } from './brokers.js';
-import { consumerAttached, sleep, until } from './harness.js';
+import { consumerAttached, until } from './harness.js';
 import { installed, skyWithExternalBroker } from './external-brokers.js';
 
 const STREAMS = 8;

@@ -23,10 +23,8 @@ const SYNC_RETRY_MS = 30_000;
  * is then reported dropped.
  */
 export class DeliveryAudit {
-  /** Streams whose sender finished, not yet written through by this consumer. */
-  private readonly sent = new Map<string, SentStream>();
-  /** When each record in `sent` came. */
-  private readonly recordedAt = new Map<string, number>();
+  /** Streams whose sender finished, not yet written through by this consumer, with when their record came. */
+  private readonly sent = new Map<string, { sent: SentStream; recordedAt: number }>();
   /** Streams written through their end (here or by an earlier consumer) or reported: a record of one again is only cleared. */
   private readonly settled = new Set<string>();
   /** Settled streams whose sender's record has not come yet. */
@@ -47,17 +45,13 @@ export class DeliveryAudit {
       this.awaiting.delete(id);
       return true;
     }
-    this.sent.set(id, sent);
-    if (!this.recordedAt.has(id)) this.recordedAt.set(id, now);
+    this.sent.set(id, { sent, recordedAt: this.sent.get(id)?.recordedAt ?? now });
     return false;
   }
 
   /** The record was cleared (its sender's Will): nothing more to check; true if this consumer wrote the stream. */
   recordCleared(id: string): boolean {
-    this.sent.delete(id);
-    this.recordedAt.delete(id);
-    this.missingSince.delete(id);
-    this.arrived.delete(id);
+    this.untrack(id);
     return this.awaiting.delete(id);
   }
 
@@ -77,8 +71,11 @@ export class DeliveryAudit {
   /** The stream was written (here or earlier), or reported incomplete: nothing more to check. */
   forget(id: string): void {
     this.settled.add(id);
+    this.untrack(id);
+  }
+
+  private untrack(id: string): void {
     this.sent.delete(id);
-    this.recordedAt.delete(id);
     this.missingSince.delete(id);
     this.arrived.delete(id);
   }
@@ -94,7 +91,7 @@ export class DeliveryAudit {
   /** A token, when a sync should go now: a record has waited for its stream long enough, and the mailbox is quiet or followed. */
   syncDue(now: number, lastDeliveryAt: number, follow: boolean): string | null {
     const unchecked = [...this.sent.keys()].filter((id) => !this.missingSince.has(id) && this.arrived.get(id) !== 'end');
-    const waited = unchecked.some((id) => now - this.recordedAt.get(id)! >= AUDIT_AFTER_MS);
+    const waited = unchecked.some((id) => now - this.sent.get(id)!.recordedAt >= AUDIT_AFTER_MS);
     if (!waited || (!follow && now - lastDeliveryAt < AUDIT_AFTER_MS) || now - this.lastSyncAt < SYNC_RETRY_MS) return null;
     const token = randomBytes(16).toString('hex');
     this.syncs.set(token, unchecked);
@@ -123,7 +120,7 @@ export class DeliveryAudit {
   }
 
   sentStream(id: string): SentStream | undefined {
-    return this.sent.get(id);
+    return this.sent.get(id)?.sent;
   }
 
   oldestMissingSince(): number | null {
@@ -147,7 +144,7 @@ export class DeliveryAudit {
         this.missingSince.set(id, now);
         continue;
       }
-      dropped.push([id, this.sent.get(id)!]);
+      dropped.push([id, this.sent.get(id)!.sent]);
       this.forget(id);
     }
     return dropped;

@@ -54,11 +54,16 @@ interface MailboxLink {
   client: MqttClient | null;
 }
 
-interface Inbound {
+interface Delivery {
   packet: IPublishPacket;
   ack: () => void;
   /** The mailbox connection it came on; null for the listen-in connection. */
   mailbox: MailboxLink | null;
+}
+
+interface Inbound extends Delivery {
+  /** Decoded once, where it arrives; or why the message is not a frame, reported in its turn. */
+  frame: Frame | FrameRejected;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -343,13 +348,8 @@ class Receiver {
     if (first.offset === 0) return 0;
     await sleep(LISTEN_IN_SETTLE_MS);
     let lowest = first.offset;
-    for (const { packet } of this.inbound) {
-      try {
-        const frame = decodeFrame(Buffer.from(packet.payload));
-        if (frame.streamId.equals(first.streamId)) lowest = Math.min(lowest, frame.offset);
-      } catch {
-        // not a frame: handled when its turn comes
-      }
+    for (const { frame } of this.inbound) {
+      if (!(frame instanceof FrameRejected) && frame.streamId.equals(first.streamId)) lowest = Math.min(lowest, frame.offset);
     }
     return lowest;
   }
@@ -364,19 +364,20 @@ class Receiver {
     client.publish(this.request.topics.progress(streamId), payload, { qos: 0, retain: true });
   }
 
-  private enqueue(item: Inbound): void {
+  private enqueue(delivery: Delivery): void {
+    const frame = readFrame(delivery.packet.payload);
+    if (delivery.mailbox !== null) this.lastDeliveryAt = Date.now();
     // Frames and sync markers count where they arrive, ahead of the frames still waiting to be written.
-    const header = peekFrame(item.packet.payload);
-    if (item.mailbox !== null) {
-      this.lastDeliveryAt = Date.now();
-      if (this.claimed && header !== null && header.type !== 'sync') this.audit.frameArrived(header.streamId, header.type !== 'data', Date.now());
+    if (!(frame instanceof FrameRejected)) {
+      const streamId = frame.streamId.toString('hex');
+      if (frame.type === 'sync') {
+        delivery.ack();
+        if (delivery.mailbox !== null && delivery.mailbox === this.mailbox) this.syncArrived(streamId);
+        return;
+      }
+      if (delivery.mailbox !== null && this.claimed) this.audit.frameArrived(streamId, frame.type !== 'data', Date.now());
     }
-    if (header?.type === 'sync') {
-      item.ack();
-      if (item.mailbox !== null && item.mailbox === this.mailbox) this.syncArrived(header.streamId);
-      return;
-    }
-    this.inbound.push(item);
+    this.inbound.push({ ...delivery, frame });
     void this.drain();
   }
 
@@ -398,13 +399,9 @@ class Receiver {
     }
   }
 
-  private async handleFrame({ packet, ack }: Inbound): Promise<void> {
-    let frame;
-    try {
-      frame = decodeFrame(Buffer.from(packet.payload));
-    } catch (error) {
-      if (!(error instanceof FrameRejected)) throw error;
-      this.request.events.warn(`skipping a message on ${packet.topic}: ${error.message}`);
+  private async handleFrame({ packet, ack, frame }: Inbound): Promise<void> {
+    if (frame instanceof FrameRejected) {
+      this.request.events.warn(`skipping a message on ${packet.topic}: ${frame.message}`);
       return ack();
     }
     try {
@@ -463,7 +460,8 @@ class Receiver {
       const marker = encodeFrame({ type: 'sync', streamId: Buffer.from(token, 'hex'), seq: 0, offset: 0, payload: Buffer.alloc(0) });
       publish(client, this.request.topics.data, marker, { qos: 1 }).catch(() => {});
     }
-    const dropped = this.audit.takeDropped(now, (streamId) => this.inbound.some(({ packet }) => peekFrame(packet.payload)?.streamId === streamId));
+    const queued = (streamId: string) => this.inbound.some(({ frame }) => !(frame instanceof FrameRejected) && frame.streamId.toString('hex') === streamId);
+    const dropped = this.audit.takeDropped(now, queued);
     for (const [streamId] of dropped) this.clearRecords(streamId);
     const fix = 'raise its queue limit (Mosquitto: max_queued_messages 0)';
     // Streams dropped whole first, as warnings: giving up on a partial primary stream ends the receive.
@@ -545,13 +543,13 @@ function earliest(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
-/** A frame's type and stream id (a sync marker's token); null for what is not a frame, which is reported in its turn. */
-function peekFrame(payload: Buffer | string): { type: Frame['type']; streamId: string } | null {
+/** The frame in a message on the data topic, or why it is not one. */
+function readFrame(payload: Buffer | string): Frame | FrameRejected {
   try {
-    const frame = decodeFrame(Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
-    return { type: frame.type, streamId: frame.streamId.toString('hex') };
-  } catch {
-    return null;
+    return decodeFrame(Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
+  } catch (error) {
+    if (error instanceof FrameRejected) return error;
+    throw error;
   }
 }
 
