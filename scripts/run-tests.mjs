@@ -34,6 +34,36 @@ async function startBrokers() {
   return problems;
 }
 
+/**
+ * Keeps the report of each failed test from the TAP stream, to print them again at the end: a long
+ * run's log is often read from its tail.
+ */
+class FailureLog {
+  partial = '';
+  open = null;
+  reports = [];
+
+  read(text) {
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop();
+    for (const line of lines) {
+      if (this.open !== null) {
+        this.open.push(line);
+        if (line.trim() === '...') {
+          this.reports.push(this.open);
+          this.open = null;
+        }
+      } else if (/^\s*not ok \d+ /.test(line) && !/# (TODO|SKIP)/.test(line)) this.open = [line];
+    }
+  }
+
+  report() {
+    if (this.reports.length === 0) return;
+    console.log(`# ${this.reports.length} failed, again:`);
+    for (const report of this.reports) for (const line of report) console.log(`# ${line}`);
+  }
+}
+
 function stopBrokers() {
   for (const broker of started) broker.stop();
 }
@@ -50,8 +80,15 @@ const extra = process.argv.slice(2);
 const files = extra.some((arg) => arg.endsWith('.js'))
   ? []
   : readdirSync('build/test').filter((file) => file.endsWith('.test.js')).map((file) => join('build/test', file));
-const run = spawn(process.execPath, ['--test', '--test-concurrency=1', ...extra, ...files], { stdio: 'inherit' });
+// On a terminal node's own reporter lists the failures at the end; elsewhere it writes TAP.
+const run = spawn(process.execPath, ['--test', '--test-concurrency=1', ...extra, ...files], { stdio: ['ignore', process.stdout.isTTY ? 'inherit' : 'pipe', 'inherit'] });
+const failures = new FailureLog();
+run.stdout?.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  failures.read(chunk.toString());
+});
 const code = await new Promise((resolve) => run.on('close', (status) => resolve(status ?? 1)));
+failures.report();
 stopBrokers();
 await new Promise((resolve) => setTimeout(resolve, 1000));
 rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { ExternalKind } from './external-brokers.js';
 
-/** Defines one test of a suite; a broker's known failures run as `todo`, reported but not failing. */
+/** Defines one test of a suite. */
 export type TestFn = (name: string, body: () => Promise<void>) => void;
 
 export interface BrokerUnderTest {
@@ -17,20 +17,12 @@ export interface BrokerUnderTest {
   missing?: string;
   /** Size of the bulk stream test, in MiB. */
   bulkMiB: number;
-  /** Tests known to fail on this broker, by name, with the reason. */
-  knownFailures?: Record<string, string>;
 }
 
 /** A test that hangs fails after this, so one broker's trouble cannot stall the whole run. */
 const TEST_TIMEOUT_MS = 240_000;
 
-export function testsFor(broker: BrokerUnderTest): TestFn {
-  return (name, body) => {
-    const reason = broker.knownFailures?.[name];
-    if (reason === undefined) it(name, { timeout: TEST_TIMEOUT_MS }, body);
-    else it(name, { timeout: TEST_TIMEOUT_MS, todo: `known to fail on ${broker.name}: ${reason}` }, body);
-  };
-}
+export const brokerTest: TestFn = (name, body) => it(name, { timeout: TEST_TIMEOUT_MS }, body);
 
 /**
  * Stands in for a suite that cannot run because its broker is missing: a loud skip locally, a
@@ -49,14 +41,6 @@ const EXTERNAL: (Omit<BrokerUnderTest, 'url'> & { kind: ExternalKind; variable: 
     kind: 'nats',
     variable: 'SKYPIPE_TEST_NATS_URL',
     bulkMiB: 64,
-    knownFailures: {
-      'files stay in the pipe and come out in order':
-        "the second sender's mailbox check is handed the first stream's queued frames, and nats-server 2.9 sends unacknowledged frames again only after its ack_wait (30 s), not when the session resumes as MQTT requires (MQTT-4.4.0-1; nats-server pull request 8360 proposes a fix; 2.15.1 still behaves so): the later stream comes out first",
-      "gives buffered streams in the order the broker got them, whatever the senders' clocks say":
-        "as for 'files stay in the pipe and come out in order': a second sender's mailbox check holds the first stream back for NATS's ack_wait",
-      'keeps buffered streams through a broker killed with SIGKILL and restarted':
-        "two streams buffered back to back: as for 'files stay in the pipe and come out in order', the second comes out first",
-    },
   },
   {
     name: 'rabbitmq',

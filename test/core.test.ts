@@ -1,6 +1,6 @@
 // The core suite (the original's examples, streams, pipe semantics) on every broker.
 import { describe } from 'node:test';
-import { BROKERS, missingBroker, testsFor } from './brokers.js';
+import { BROKERS, brokerTest, missingBroker } from './brokers.js';
 import { skyForSuite } from './harness.js';
 import { originalExamples } from './suites/examples.js';
 import { pipeSemantics } from './suites/pipe-semantics.js';
@@ -13,9 +13,8 @@ for (const broker of BROKERS) {
       return;
     }
     const sky = skyForSuite(broker.url);
-    const test = testsFor(broker);
-    originalExamples(sky, test);
-    streams(sky, test, broker.bulkMiB);
-    pipeSemantics(sky, test);
+    originalExamples(sky, brokerTest);
+    streams(sky, brokerTest, broker.bulkMiB);
+    pipeSemantics(sky, brokerTest);
   });
 }

@@ -10,7 +10,7 @@ import { parseBrokerUrl } from '../src/client/broker-target.js';
 import { encodeFrame, FRAME_VERSION } from '../src/client/frame.js';
 import { DEFAULT_SEND_SETTINGS, send } from '../src/client/sender.js';
 import { pipeTopics } from '../src/client/topics.js';
-import { BROKERS, missingBroker, testsFor } from './brokers.js';
+import { BROKERS, brokerTest, missingBroker } from './brokers.js';
 import { installed, skyWithExternalBroker } from './external-brokers.js';
 import { consumerAttached, skyWithBroker, sleep, until, type Running } from './harness.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -32,7 +32,7 @@ for (const target of BROKERS) {
       return;
     }
     const { sky, broker } = target.kind === undefined ? skyWithBroker() : skyWithExternalBroker(target.kind, binary!);
-    const test = testsFor(target);
+    const test = brokerTest;
     let proxy: TcpProxy;
     before(async () => {
       proxy = await TcpProxy.start(broker.port);

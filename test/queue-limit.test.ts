@@ -3,9 +3,13 @@
 // dropped whole; the senders' records of what they sent can, and the receiver names each one.
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
+import { parseBrokerUrl } from '../src/client/broker-target.js';
+import { DEFAULT_SEND_SETTINGS, send } from '../src/client/sender.js';
+import { pipeTopics } from '../src/client/topics.js';
 import { missingBroker } from './brokers.js';
-import { consumerAttached, until } from './harness.js';
+import { consumerAttached, sleep, until } from './harness.js';
 import { installed, skyWithExternalBroker } from './external-brokers.js';
 
 const STREAMS = 8;
@@ -15,6 +19,7 @@ function streamText(index: number): string {
 }
 
 const FIX = 'raise its queue limit \\(Mosquitto: max_queued_messages 0\\)';
+const SENT_ANY = `a \\d+ bytes stream sent from ${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at \\S+`;
 const SENT = `a 150000 bytes stream sent from ${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z`;
 const droppedWhole = (pipe: string) => new RegExp(`^skypipe: the broker dropped ${SENT} into pipe '${pipe}': none of it arrived; ${FIX}$`);
 const DROPPED_REST = new RegExp(`^skypipe: the broker dropped the rest of ${SENT} after (\\d+) bytes of its stream; the output is incomplete; ${FIX}$`);
@@ -99,5 +104,58 @@ describe('a broker that drops messages past its queue limit (stock Mosquitto)', 
     assert.equal(received.stdout.length, expected.length);
     assert.ok(received.stdout.toString() === expected, 'every byte that came, once and in order');
   });
-});
 
+  it('names every stream it dropped from a burst of 1,000 senders into a following receiver', { timeout: 300_000 }, async () => {
+    const senders = 1000;
+    const linesEach = 5;
+    const receiver = sky.start(['recv', '-f', 'burst', '--url', broker.url]);
+    await consumerAttached(broker.url, 'burst');
+    const target = parseBrokerUrl(broker.url, 'the test');
+    const warnings: string[] = [];
+    const streams = Array.from({ length: senders }, (_, sender) =>
+      Array.from({ length: linesEach }, (_, line) => `sender ${sender} line ${line}\n`),
+    );
+    const sends: Promise<number>[] = [];
+    for (const lines of streams) {
+      const input = new PassThrough();
+      input.end(lines.join(''));
+      sends.push(send({ target, topics: pipeTopics('burst'), input, settings: DEFAULT_SEND_SETTINGS, events: { warn: (message) => warnings.push(message) } }));
+      await sleep(3);
+    }
+    // The broker acknowledges every frame, kept or not: every sender succeeds.
+    assert.equal((await Promise.all(sends)).length, senders);
+    assert.deepEqual(warnings, []);
+    // Each stream is whole, or named once: all of it dropped, its end (after some or all of its
+    // lines), or frames before its end (a gap).
+    const restLine = new RegExp(`^skypipe: the broker dropped the rest of a (\\d+) bytes stream sent from .* after (\\d+) bytes of its stream; the output is incomplete; ${FIX}$`);
+    const wholeLine = new RegExp(`^skypipe: the broker dropped ${SENT_ANY} into pipe 'burst': none of it arrived; ${FIX}$`);
+    const gapLine = /^skypipe: the broker dropped frames of a stream after \d+ bytes of its stream; the output is incomplete; see the README on broker settings$/;
+    const outcome = (stdout: string, stderr: string) => {
+      const arrived = new Set(stdout.split(/(?<=\n)/));
+      const whole = streams.filter((lines) => lines.every((line) => arrived.has(line))).length;
+      const reports = stderr.split('\n').filter((line) => line !== '');
+      const rests = reports.map((line) => restLine.exec(line)).filter((match) => match !== null);
+      const droppedWhole = reports.filter((line) => wholeLine.test(line)).length;
+      const gaps = reports.filter((line) => gapLine.test(line)).length;
+      // The end of a stream whose every line came; the rest of one cut short.
+      const endOnly = rests.filter((match) => match[1] === match[2]).length;
+      const cutShort = rests.length - endOnly;
+      return { whole, reports, droppedWhole, gaps, endOnly, cutShort, named: droppedWhole + gaps + cutShort };
+    };
+    await until(() => {
+      const { whole, named } = outcome(receiver.output().toString(), receiver.stderrSoFar());
+      return whole + named >= senders;
+    }, 'every stream whole or named', 200_000).catch(() => {}); // judged below, with the counts
+    await sleep(2000); // anything written twice, or named twice, would show up now
+    receiver.child.kill('SIGINT');
+    const received = await receiver.result;
+    assert.equal(received.code, 130, received.stderr);
+    const lines = received.stdout.toString().split(/(?<=\n)/).filter((line) => line !== '');
+    assert.equal(new Set(lines).size, lines.length, 'no line twice');
+    const { whole, reports, droppedWhole, gaps, endOnly, cutShort, named } = outcome(received.stdout.toString(), received.stderr);
+    const counts = `${whole} whole (${endOnly} of them named without their end), ${droppedWhole} named dropped whole, ${cutShort} named cut short, ${gaps} named with a gap`;
+    assert.equal(named + endOnly, reports.length, `only reports of dropped streams: ${received.stderr}`);
+    assert.equal(whole + named, senders, `each stream whole or named once: ${counts}`);
+    console.log(`# burst on stock Mosquitto: ${counts}`);
+  });
+});

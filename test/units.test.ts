@@ -1,14 +1,16 @@
-// The pure pieces: name encoding, frames, frame cutting, sizes and URLs.
+// The pure pieces: name encoding, frames, the order of streams, frame cutting, sizes and URLs.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { parseBrokerUrl } from '../src/client/broker-target.js';
-import { decodeFrame, encodeFrame, FrameRejected } from '../src/client/frame.js';
+import { decodeFrame, encodeFrame, FrameRejected, type Frame } from '../src/client/frame.js';
+import { QueuedAheadLog, type QueuedAhead } from '../src/client/queued-ahead.js';
 import { FrameCutter } from '../src/client/frame-cutter.js';
-import { AUDIT_AFTER_MS, DeliveryAudit } from '../src/client/delivery-audit.js';
+import { AUDIT_AFTER_MS, DeliveryAudit, REREAD_AFTER_STREAMS } from '../src/client/delivery-audit.js';
 import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/client/sender-record.js';
-import { GAP_TIMEOUT_MS } from '../src/client/stream-assembler.js';
+import { GAP_TIMEOUT_MS, StreamAssembler, type Verdict } from '../src/client/stream-assembler.js';
 import { encodePipeName, pipeTopics } from '../src/client/topics.js';
 import { parseSize } from '../src/cli/size.js';
 
@@ -59,6 +61,157 @@ describe('frames', () => {
     ];
     for (const [bytes, message] of cases) assert.throws(() => decodeFrame(bytes), (error: Error) => error instanceof FrameRejected && message.test(error.message));
   });
+
+  it('carry a note of the streams queued ahead before the payload', () => {
+    const queuedAhead: QueuedAhead[] = [
+      { streamId: 'ab'.repeat(16), through: 2 ** 40 + 3, withEnd: false },
+      { streamId: 'cd'.repeat(16), through: 0, withEnd: true },
+    ];
+    const hash = randomBytes(32);
+    const end = decodeFrame(encodeFrame({ type: 'end', streamId: randomBytes(16), seq: 0, offset: 0, payload: hash, queuedAhead }));
+    assert.equal(end.type, 'end');
+    assert.deepEqual(end.payload, hash);
+    assert.deepEqual(end.queuedAhead, queuedAhead);
+    const plain = decodeFrame(encodeFrame({ type: 'data', streamId: randomBytes(16), seq: 0, offset: 0, payload: Buffer.from('x'), queuedAhead: [] }));
+    assert.equal(plain.queuedAhead, undefined);
+    assert.deepEqual(plain.payload, Buffer.from('x'));
+
+    const header = encodeFrame({ type: 'data', streamId: randomBytes(16), seq: 0, offset: 0, payload: Buffer.alloc(0) });
+    header[3] = 0x81;
+    const entry = (flags: number) => Buffer.concat([randomBytes(16), Buffer.alloc(8), Buffer.from([flags])]);
+    const cases: [Buffer, RegExp][] = [
+      [Buffer.concat([header, Buffer.from([0])]), /note of 0 streams/],
+      [Buffer.concat([header, Buffer.from([33]), ...Array.from({ length: 33 }, () => entry(0))]), /note of 33 streams/],
+      [Buffer.concat([header, Buffer.from([2]), entry(0)]), /cut short/],
+      [Buffer.concat([header, Buffer.from([1]), entry(2)]), /out of range/],
+    ];
+    for (const [bytes, message] of cases) assert.throws(() => decodeFrame(bytes), (error: Error) => error instanceof FrameRejected && message.test(error.message));
+  });
+});
+
+describe('the order of buffered streams', () => {
+  const a = Buffer.alloc(16, 0xaa);
+  const b = Buffer.alloc(16, 0xbb);
+  const hex = (id: Buffer) => id.toString('hex');
+  const data = (streamId: Buffer, seq: number, offset: number, text: string, queuedAhead?: QueuedAhead[]): Frame => ({
+    type: 'data',
+    streamId,
+    seq,
+    offset,
+    payload: Buffer.from(text),
+    queuedAhead,
+  });
+  const end = (streamId: Buffer, seq: number, text: string): Frame => ({
+    type: 'end',
+    streamId,
+    seq,
+    offset: text.length,
+    payload: createHash('sha256').update(text).digest(),
+  });
+
+  /** An assembler as a consumer runs it, and what it wrote, acknowledged and was asked about. */
+  function consumer(follow: boolean, warn: (message: string) => void = (message) => assert.fail(message)) {
+    const output = new PassThrough();
+    const written: Buffer[] = [];
+    output.on('data', (chunk: Buffer) => written.push(chunk));
+    const asked: string[][] = [];
+    const assembler = new StreamAssembler(output, follow, {
+      warn,
+      startOf: async () => 0,
+      joined: () => assert.fail('joined'),
+      waiting: (_id, ahead) => asked.push(ahead.map(({ streamId }) => streamId)),
+    });
+    let acks = 0;
+    const accept = (frame: Frame): Promise<Verdict> => assembler.accept(frame, () => (acks += 1));
+    return { assembler, accept, text: () => Buffer.concat(written).toString(), acks: () => acks, asked };
+  }
+
+  it('writes a stream whose sender found another queued ahead of it only after that one, whatever the broker sends first', async () => {
+    const { accept, text, acks, asked } = consumer(false);
+    assert.equal(await accept(data(b, 0, 0, 'later\n', [{ streamId: hex(a), through: 6, withEnd: true }])), 'continue');
+    assert.equal(await accept(end(b, 1, 'later\n')), 'continue');
+    assert.equal(text(), '');
+    assert.equal(acks(), 0, 'held back, so it stays in the pipe');
+    assert.deepEqual(asked, [[hex(a)]], 'asked once whether an earlier consumer wrote it');
+    assert.equal(await accept(data(a, 0, 0, 'first\n')), 'continue');
+    assert.equal(await accept(end(a, 1, 'first\n')), 'finished');
+    assert.equal(text(), 'first\n', 'a receive takes the stream queued first, and only it');
+    assert.equal(acks(), 2);
+  });
+
+  it('holds a stream that came after a waiting one behind it', async () => {
+    const c = Buffer.alloc(16, 0xcc);
+    const { accept, text } = consumer(false);
+    await accept(data(b, 0, 0, 'later\n', [{ streamId: hex(a), through: 6, withEnd: true }]));
+    await accept(data(c, 0, 0, 'last\n'));
+    assert.equal(text(), '', 'not even the stream without a note');
+    await accept(data(a, 0, 0, 'first\n'));
+    assert.equal(await accept(end(a, 1, 'first\n')), 'finished');
+    assert.equal(text(), 'first\n');
+
+    const following = consumer(true);
+    await following.accept(data(b, 0, 0, 'later\n', [{ streamId: hex(a), through: 6, withEnd: true }]));
+    await following.accept(data(c, 0, 0, 'last\n'));
+    await following.accept(data(a, 0, 0, 'first\n'));
+    assert.equal(following.text(), 'first\n', 'the end of the stream queued ahead goes first too');
+    await following.accept(end(a, 1, 'first\n'));
+    assert.equal(following.text(), 'first\nlater\nlast\n');
+  });
+
+  it('lets a following stream go as soon as what was queued ahead of it is written', async () => {
+    const { accept, text } = consumer(true);
+    await accept(data(b, 0, 0, 'b1\n', [{ streamId: hex(a), through: 3, withEnd: false }]));
+    assert.equal(text(), '');
+    await accept(data(a, 0, 0, 'a1\n'));
+    assert.equal(text(), 'a1\nb1\n');
+    await accept(data(a, 1, 3, 'a2\n'));
+    assert.equal(text(), 'a1\nb1\na2\n');
+  });
+
+  it('gives up on a stream whose gap outlasts the gap timeout: a warning when following, an error otherwise', async () => {
+    const warnings: string[] = [];
+    const following = consumer(true, (message) => warnings.push(message));
+    await following.accept(data(a, 1, 3, 'a2\n'));
+    following.assembler.checkGaps(Date.now() + GAP_TIMEOUT_MS - 1000);
+    assert.deepEqual(warnings, []);
+    following.assembler.checkGaps(Date.now() + GAP_TIMEOUT_MS + 1000);
+    assert.deepEqual(warnings, ['the broker dropped frames of a stream after 0 bytes of its stream; the output is incomplete; see the README on broker settings']);
+    assert.equal(following.acks(), 1, 'what came of it is taken out of the pipe');
+    await following.accept(data(b, 0, 0, 'b1\n'));
+    assert.equal(following.text(), 'b1\n', 'the receiver goes on');
+
+    const plain = consumer(false);
+    await plain.accept(data(a, 1, 3, 'a2\n'));
+    assert.throws(() => plain.assembler.checkGaps(Date.now() + GAP_TIMEOUT_MS + 1000), /^PipeError: the broker dropped frames of a stream after 0 bytes/);
+  });
+
+  it('stops waiting for a stream an earlier consumer wrote', async () => {
+    const { assembler, accept, text } = consumer(false);
+    await accept(data(b, 0, 0, 'later\n', [{ streamId: hex(a), through: 6, withEnd: true }]));
+    assert.equal(await assembler.writeReleased(), 'continue');
+    assert.equal(assembler.waiting, true);
+    assembler.notAhead(hex(a));
+    assert.equal(await assembler.writeReleased(), 'continue');
+    assert.equal(assembler.waiting, false);
+    assert.equal(await accept(end(b, 1, 'later\n')), 'finished');
+    assert.equal(text(), 'later\n');
+  });
+});
+
+describe('the mailbox check', () => {
+  it('notes how much of each queued stream it was handed, and whether its end', () => {
+    const log = new QueuedAheadLog();
+    const a = randomBytes(16);
+    const c = randomBytes(16);
+    log.saw({ type: 'data', streamId: a, seq: 0, offset: 0, payload: Buffer.alloc(10) });
+    log.saw({ type: 'sync', streamId: randomBytes(16), seq: 0, offset: 0, payload: Buffer.alloc(0) });
+    log.saw({ type: 'end', streamId: c, seq: 3, offset: 99, payload: Buffer.alloc(32) });
+    log.saw({ type: 'data', streamId: a, seq: 1, offset: 10, payload: Buffer.alloc(5) });
+    assert.deepEqual(log.entries, [
+      { streamId: a.toString('hex'), through: 15, withEnd: false },
+      { streamId: c.toString('hex'), through: 99, withEnd: true },
+    ]);
+  });
 });
 
 describe('sender records', () => {
@@ -102,6 +255,19 @@ describe('the delivery audit', () => {
     assert.deepEqual(audit.takeDropped(6001 + GAP_TIMEOUT_MS, () => true), [], 'frames of it wait to be written');
     assert.deepEqual(audit.takeDropped(6002 + 2 * GAP_TIMEOUT_MS, () => false), [['a', sent]]);
     assert.deepEqual(audit.takeDropped(10 ** 9, () => false), [], 'reported once');
+  });
+
+  it('reads the records again after a burst of streams, once the mailbox is quiet', () => {
+    const audit = new DeliveryAudit();
+    for (let stream = 0; stream < REREAD_AFTER_STREAMS - 1; stream++) {
+      audit.frameArrived(`s${stream}`, false, 0);
+      audit.frameArrived(`s${stream}`, true, 0);
+    }
+    assert.equal(audit.rereadDue(AUDIT_AFTER_MS, 0), false, 'not yet a burst');
+    audit.frameArrived('last', false, 0);
+    assert.equal(audit.rereadDue(AUDIT_AFTER_MS - 1, 0), false, 'the mailbox is busy');
+    assert.equal(audit.rereadDue(AUDIT_AFTER_MS, 0), true);
+    assert.equal(audit.rereadDue(AUDIT_AFTER_MS * 2, 0), false, 'once per burst');
   });
 
   it('takes a stream whose end has arrived as on its way out, and one missing its end as missing', () => {

@@ -1,6 +1,6 @@
 import type { BrokerLimits } from './connection.js';
 import { PipeError } from './errors.js';
-import { HEADER_BYTES } from './frame.js';
+import { HEADER_BYTES, MAX_NOTE_BYTES } from './frame.js';
 import type { SendSettings } from './sender.js';
 
 /** Smallest frame payload worth sending: below it, the headers outweigh the data. */
@@ -16,8 +16,9 @@ const OTHER_PUBLISHES = 4;
 export function fitToBroker(settings: SendSettings, limits: BrokerLimits, dataTopic: string): SendSettings {
   const fitted = { ...settings };
   if (limits.maximumPacketSize !== undefined) {
-    // Fixed header (1 + up to 4 length bytes), topic (2 + bytes), packet id (2), no properties (1).
-    const overhead = 5 + 2 + Buffer.byteLength(dataTopic) + 2 + 1 + HEADER_BYTES;
+    // Fixed header (1 + up to 4 length bytes), topic (2 + bytes), packet id (2), no properties (1),
+    // the frame header and the note a first frame may carry.
+    const overhead = 5 + 2 + Buffer.byteLength(dataTopic) + 2 + 1 + HEADER_BYTES + MAX_NOTE_BYTES;
     const room = limits.maximumPacketSize - overhead;
     if (room < MIN_FRAME_BYTES) {
       throw new PipeError(

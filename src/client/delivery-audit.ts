@@ -11,6 +11,12 @@ import { GAP_TIMEOUT_MS } from './stream-assembler.js';
 export const AUDIT_AFTER_MS = 3000;
 /** A sync not back by then may have been dropped with the rest (a full queue): another goes. */
 const SYNC_RETRY_MS = 30_000;
+/**
+ * After this many streams, once the mailbox is quiet, a consumer reads the records again: a burst
+ * can make a broker drop their live copies too (Mosquitto's queue limit), and on some brokers
+ * (aedes) a new subscription scans every retained message, so not more often.
+ */
+export const REREAD_AFTER_STREAMS = 100;
 
 /**
  * Finds streams the broker dropped whole or in part, which no check on the frames that do arrive
@@ -38,6 +44,8 @@ export class DeliveryAudit {
    */
   private readonly arrived = new Map<string, 'some' | 'end'>();
   private lastSyncAt = -Infinity;
+  /** Streams that began to arrive since the records were last read. */
+  private streamsSinceRead = 0;
 
   /** A sender's record of a finished stream; true when its records can be cleared (the stream is written). */
   recordSent(id: string, sent: SentStream, now: number): boolean {
@@ -83,9 +91,17 @@ export class DeliveryAudit {
   /** A frame of the stream arrived from the mailbox: if the stream is missing a part, its clock starts again. */
   frameArrived(id: string, isEnd: boolean, now: number): void {
     if (this.settled.has(id)) return;
+    if (!this.arrived.has(id)) this.streamsSinceRead += 1;
     if (isEnd) this.arrived.set(id, 'end');
     else if (!this.arrived.has(id)) this.arrived.set(id, 'some');
     if (this.missingSince.has(id)) this.missingSince.set(id, now);
+  }
+
+  /** Whether the records should be read again now (see REREAD_AFTER_STREAMS); counts from now if so. */
+  rereadDue(now: number, lastDeliveryAt: number): boolean {
+    if (this.streamsSinceRead < REREAD_AFTER_STREAMS || now - lastDeliveryAt < AUDIT_AFTER_MS) return false;
+    this.streamsSinceRead = 0;
+    return true;
   }
 
   /** A token, when a sync should go now: a record has waited for its stream long enough, and the mailbox is quiet or followed. */

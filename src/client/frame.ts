@@ -1,22 +1,33 @@
+import type { QueuedAhead } from './queued-ahead.js';
+
 /**
  * The wire format of one frame (see PROTOCOL.md). A 32-byte header, then the payload:
  *
  *   0  2  magic "SP"
  *   2  1  format version (1)
- *   3  1  type: 1 data, 2 end, 3 abort, 4 sync
+ *   3  1  type: 1 data, 2 end, 3 abort, 4 sync; plus 0x80 when a note of streams queued ahead
+ *           starts the body (a stream's first frame; see queued-ahead.ts)
  *   4 16  stream id
  *  20  4  sequence number, from 0, big-endian
  *  24  8  byte offset in the stream of this frame's first payload byte, big-endian
  *  32  …  data: the bytes; end: SHA-256 of the whole stream (32 bytes); abort: UTF-8 reason;
  *           sync: nothing (a consumer's marker through its own mailbox; the stream id is its token)
  *
- * The end frame's offset is the stream's total length.
+ * The end frame's offset is the stream's total length. The note: a count (1 to 32), then per
+ * stream its id (16 bytes), the bytes of it queued ahead (8, big-endian) and a flag byte (1: its
+ * end too).
  */
 export const FRAME_VERSION = 1;
 export const HEADER_BYTES = 32;
 export const STREAM_ID_BYTES = 16;
 const MAGIC_0 = 0x53; // 'S'
 const MAGIC_1 = 0x50; // 'P'
+const NOTE_FLAG = 0x80;
+/** At most this many streams are named in a note; a mailbox check is handed one delivery window of frames. */
+export const MAX_QUEUED_AHEAD = 32;
+const NOTE_ENTRY_BYTES = STREAM_ID_BYTES + 8 + 1;
+/** The most a note adds to the frame that carries it. */
+export const MAX_NOTE_BYTES = 1 + MAX_QUEUED_AHEAD * NOTE_ENTRY_BYTES;
 
 export type FrameType = 'data' | 'end' | 'abort' | 'sync';
 const TYPE_CODES: Record<FrameType, number> = { data: 1, end: 2, abort: 3, sync: 4 };
@@ -28,6 +39,8 @@ export interface Frame {
   seq: number;
   offset: number;
   payload: Buffer;
+  /** Streams queued in the mailbox ahead of this one, when its sender found any (first frame only). */
+  queuedAhead?: QueuedAhead[];
 }
 
 export function encodeFrame(frame: Frame): Buffer {
@@ -35,11 +48,12 @@ export function encodeFrame(frame: Frame): Buffer {
   header[0] = MAGIC_0;
   header[1] = MAGIC_1;
   header[2] = FRAME_VERSION;
-  header[3] = TYPE_CODES[frame.type];
+  const ahead = frame.queuedAhead ?? [];
+  header[3] = TYPE_CODES[frame.type] | (ahead.length > 0 ? NOTE_FLAG : 0);
   frame.streamId.copy(header, 4, 0, STREAM_ID_BYTES);
   header.writeUInt32BE(frame.seq, 20);
   header.writeBigUInt64BE(BigInt(frame.offset), 24);
-  return Buffer.concat([header, frame.payload]);
+  return Buffer.concat(ahead.length > 0 ? [header, encodeNote(ahead), frame.payload] : [header, frame.payload]);
 }
 
 /** Why a message on a data topic is not a frame this version can use. */
@@ -51,8 +65,8 @@ export function decodeFrame(message: Buffer): Frame {
   if (message[2] !== FRAME_VERSION) {
     throw new FrameRejected(`frame format version ${message[2]} is not ${FRAME_VERSION}: upgrade skypipe on both ends`);
   }
-  const type = TYPES_BY_CODE.get(message[3]!);
-  if (type === undefined) throw new FrameRejected(`unknown frame type ${message[3]}`);
+  const type = TYPES_BY_CODE.get(message[3]! & ~NOTE_FLAG);
+  if (type === undefined) throw new FrameRejected(`unknown frame type ${message[3]! & ~NOTE_FLAG}`);
   const offset = message.readBigUInt64BE(24);
   if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw new FrameRejected('frame offset out of range');
   const frame: Frame = {
@@ -62,6 +76,39 @@ export function decodeFrame(message: Buffer): Frame {
     offset: Number(offset),
     payload: message.subarray(HEADER_BYTES),
   };
+  if ((message[3]! & NOTE_FLAG) !== 0) {
+    const { entries, rest } = decodeNote(frame.payload);
+    frame.queuedAhead = entries;
+    frame.payload = rest;
+  }
   if (type === 'end' && frame.payload.length !== 32) throw new FrameRejected('end frame without a SHA-256');
   return frame;
+}
+
+function encodeNote(entries: QueuedAhead[]): Buffer {
+  const note = Buffer.alloc(1 + entries.length * NOTE_ENTRY_BYTES);
+  note[0] = entries.length;
+  entries.forEach((entry, index) => {
+    const at = 1 + index * NOTE_ENTRY_BYTES;
+    Buffer.from(entry.streamId, 'hex').copy(note, at);
+    note.writeBigUInt64BE(BigInt(entry.through), at + STREAM_ID_BYTES);
+    note[at + STREAM_ID_BYTES + 8] = entry.withEnd ? 1 : 0;
+  });
+  return note;
+}
+
+function decodeNote(body: Buffer): { entries: QueuedAhead[]; rest: Buffer } {
+  const count = body[0] ?? 0;
+  if (count < 1 || count > MAX_QUEUED_AHEAD) throw new FrameRejected(`a note of ${count} streams queued ahead (1 to ${MAX_QUEUED_AHEAD} allowed)`);
+  const size = 1 + count * NOTE_ENTRY_BYTES;
+  if (body.length < size) throw new FrameRejected('a note of streams queued ahead cut short');
+  const entries: QueuedAhead[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const at = 1 + index * NOTE_ENTRY_BYTES;
+    const through = body.readBigUInt64BE(at + STREAM_ID_BYTES);
+    const flags = body[at + STREAM_ID_BYTES + 8]!;
+    if (through > BigInt(Number.MAX_SAFE_INTEGER) || flags > 1) throw new FrameRejected('a note of streams queued ahead out of range');
+    entries.push({ streamId: body.toString('hex', at, at + STREAM_ID_BYTES), through: Number(through), withEnd: flags === 1 });
+  }
+  return { entries, rest: body.subarray(size) };
 }

@@ -1,28 +1,53 @@
 import type { MqttClient } from 'mqtt';
 import type { BrokerTarget } from './broker-target.js';
 import { connect, disconnect, publish, subscribe } from './connection.js';
+import { decodeFrame } from './frame.js';
+import { QueuedAheadLog, type QueuedAhead } from './queued-ahead.js';
 import { readRetained } from './retained.js';
 import { displayName, type PipeTopics } from './topics.js';
+
+/** How long the mailbox check waits for queued frames after its SUBACK: until none has come for HANDED_QUIET_MS, at most HANDED_WAIT_MS. */
+const HANDED_QUIET_MS = 200;
+const HANDED_WAIT_MS = 2000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Makes sure the pipe's durable mailbox session exists, so that frames published while no receiver
  * is attached are queued by the broker instead of dropped. Only called when no receiver is present:
  * connecting with the mailbox's client id takes the session over from whoever holds it.
  * `own` is the caller's own connection, used to read and write the mailbox marker.
+ * Returns the streams the broker handed over from the mailbox's queue: they are ahead of the
+ * caller's stream.
  */
-export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, own: MqttClient, warn: (message: string) => void): Promise<void> {
+export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, own: MqttClient, warn: (message: string) => void): Promise<QueuedAhead[]> {
   const markedBefore = await isMarked(own, topics);
+  const queued = new QueuedAheadLog();
+  let lastHandedAt = 0;
   const { client, sessionPresent } = await connect(target, {
     clientId: topics.mailboxClientId,
     clean: false,
     // Queued frames the broker sends now stay unacknowledged, so they stay in the mailbox.
-    deliver: () => {},
+    deliver: (packet) => {
+      lastHandedAt = Date.now();
+      if (packet.topic !== topics.data) return;
+      try {
+        queued.saw(decodeFrame(Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)));
+      } catch {
+        // Not a frame: the consumer reports it.
+      }
+    },
   });
   try {
     // Always: a session can exist without its subscription (a receiver that was taken over
     // between its CONNECT and its SUBSCRIBE), and then frames would go nowhere. Subscribing again
     // keeps what the session holds.
     await subscribe(client, [topics.data], 1);
+    // Queued frames may come a moment after the SUBACK (NATS), and a broker that does not send
+    // them again on resume holds the ones it sent to a closed connection for a while: they must
+    // be seen to be named as queued ahead.
+    const since = Date.now();
+    while (sessionPresent && client.connected && Date.now() - Math.max(since, lastHandedAt) < HANDED_QUIET_MS && Date.now() - since < HANDED_WAIT_MS) await sleep(20);
   } catch (error) {
     // Closed under us: a receiver (or another sender doing the same) took the session over, and
     // that client subscribes the mailbox itself.
@@ -31,6 +56,7 @@ export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, ow
     await disconnect(client);
   }
   if (!sessionPresent) await markNewMailbox(own, topics, warn, markedBefore);
+  return queued.entries;
 }
 
 /** Whether the mailbox marker is set. Read before connecting with the mailbox's client id (see markNewMailbox). */

@@ -12,7 +12,8 @@ import { encodePresence, ownPresence, PresenceWatch, type Presence } from './pre
 import { encodeProgress, parseProgress } from './progress-report.js';
 import { readRetained } from './retained.js';
 import { parseSenderRecord, type SentStream } from './sender-record.js';
-import { StreamAssembler } from './stream-assembler.js';
+import type { QueuedAhead } from './queued-ahead.js';
+import { StreamAssembler, type Verdict } from './stream-assembler.js';
 import { displayName, type PipeTopics } from './topics.js';
 
 /** How long a new consumer holds its first frames to see whether another receiver takes the mailbox back. */
@@ -119,6 +120,7 @@ class Receiver {
         ),
       written: (streamId, consumed) => this.reportProgress(streamId, encodeProgress(consumed)),
       ended: (streamId, complete) => this.streamEnded(streamId, complete),
+      waiting: (_streamId, ahead) => void this.checkQueuedAhead(ahead),
     });
   }
 
@@ -140,6 +142,8 @@ class Receiver {
       }
       this.unstickGap(Date.now());
       void this.checkSenders(Date.now());
+      // A stream waiting for one queued ahead of it is written once that one has come, or after a while.
+      if (this.assembler.waiting) void this.drain();
     }, 1000);
     void this.attach().catch((error: unknown) => this.fail(error));
     return result;
@@ -370,6 +374,8 @@ class Receiver {
     // Frames and sync markers count where they arrive, ahead of the frames still waiting to be written.
     if (!(frame instanceof FrameRejected)) {
       const streamId = frame.streamId.toString('hex');
+      // The order of the streams in the mailbox is the consumer's concern; a listener starts where it joins.
+      if (delivery.mailbox === null) delete frame.queuedAhead;
       if (frame.type === 'sync') {
         delivery.ack();
         if (delivery.mailbox !== null && delivery.mailbox === this.mailbox) this.syncArrived(streamId);
@@ -394,6 +400,7 @@ class Receiver {
         if (item.mailbox !== null && item.mailbox !== this.mailbox) continue;
         await this.handleFrame(item);
       }
+      if (!this.stopping && this.assembler.waiting) await this.advance(() => this.assembler.writeReleased());
     } finally {
       this.draining = false;
     }
@@ -404,12 +411,35 @@ class Receiver {
       this.request.events.warn(`skipping a message on ${packet.topic}: ${frame.message}`);
       return ack();
     }
+    await this.advance(() => this.assembler.accept(frame, ack));
+  }
+
+  /** Runs a step of the assembler: the receive ends with its primary stream, or with its error. */
+  private async advance(step: () => Promise<Verdict>): Promise<void> {
     try {
-      const verdict = await this.assembler.accept(frame, ack);
-      if (verdict === 'finished') await this.finish();
+      if ((await step()) === 'finished') await this.finish();
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * Streams named as queued ahead of one that has come, but not come themselves: an earlier
+   * consumer may have written them (their records say), and then nothing waits for them.
+   */
+  private async checkQueuedAhead(ahead: QueuedAhead[]): Promise<void> {
+    const { topics } = this.request;
+    for (const { streamId, through } of ahead) {
+      try {
+        const record = await readRetained(this.probe, topics.sender(streamId), topics.echo(this.id));
+        const progress = await readRetained(this.probe, topics.progress(streamId), topics.echo(this.id));
+        const written = progress === null ? null : parseProgress(progress);
+        if (record === null || record.length === 0 || (typeof written === 'number' && written >= through)) this.assembler.notAhead(streamId);
+      } catch {
+        // A connection lost meanwhile: the stream waits its time out instead.
+      }
+    }
+    void this.drain();
   }
 
   /** A stream is over. A complete one's records go once its sender's record is in; an incomplete one's at once. */
@@ -455,6 +485,8 @@ class Receiver {
   private auditDelivery(now: number): void {
     const client = this.mailbox?.client;
     if (!this.claimed || !client?.connected) return;
+    // Subscribing again sends the retained records again (MQTT-3.8.4-3).
+    if (this.audit.rereadDue(now, this.lastDeliveryAt)) subscribe(this.probe, [this.request.topics.sender('+')], 0).catch(() => {});
     const token = this.audit.syncDue(now, this.lastDeliveryAt, this.request.follow);
     if (token !== null) {
       const marker = encodeFrame({ type: 'sync', streamId: Buffer.from(token, 'hex'), seq: 0, offset: 0, payload: Buffer.alloc(0) });
@@ -462,7 +494,10 @@ class Receiver {
     }
     const queued = (streamId: string) => this.inbound.some(({ frame }) => !(frame instanceof FrameRejected) && frame.streamId.toString('hex') === streamId);
     const dropped = this.audit.takeDropped(now, queued);
-    for (const [streamId] of dropped) this.clearRecords(streamId);
+    for (const [streamId] of dropped) {
+      this.clearRecords(streamId);
+      this.assembler.notAhead(streamId);
+    }
     const fix = 'raise its queue limit (Mosquitto: max_queued_messages 0)';
     // Streams dropped whole first, as warnings: giving up on a partial primary stream ends the receive.
     const whole = dropped.filter(([streamId]) => !this.assembler.isOpen(streamId));

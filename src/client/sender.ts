@@ -11,6 +11,7 @@ import { parseAdvertisement, tighter } from './broker-advertisement.js';
 import { fitToBroker } from './broker-limits.js';
 import { ensureMailbox } from './mailbox.js';
 import { PresenceWatch } from './presence.js';
+import type { QueuedAhead } from './queued-ahead.js';
 import { parseProgress } from './progress-report.js';
 import { roundTrip } from './retained.js';
 import { CONNECTED_RECORD, encodeSentRecord } from './sender-record.js';
@@ -119,6 +120,8 @@ class StreamPublisher {
   private settings: SendSettings | null = null;
   /** A skypipe broker's advertised limits, when it sent them. */
   private advertised: BrokerLimits = {};
+  /** Streams the mailbox check found queued ahead of this one; the first frame names them. */
+  private queuedAhead: QueuedAhead[] = [];
 
   constructor(
     private client: MqttClient,
@@ -249,7 +252,7 @@ class StreamPublisher {
       await this.announce();
       this.settings = fitToBroker(this.request.settings, tighter(this.limits, this.advertised), topics.data);
       const presence = await PresenceWatch.start(this.client, topics, events.warn);
-      if (presence.current === null) await ensureMailbox(target, topics, this.client, events.warn);
+      if (presence.current === null) this.queuedAhead = await ensureMailbox(target, topics, this.client, events.warn);
     });
   }
 
@@ -310,7 +313,8 @@ class StreamPublisher {
   private async publishFrame(type: FrameType, payload: Buffer): Promise<void> {
     await this.waitFor(() => this.inFlight.size < this.fitted.maxFramesInFlight);
     const seq = this.seq;
-    const frame = encodeFrame({ type, streamId: this.streamId, seq, offset: this.offset, payload });
+    const queuedAhead = seq === 0 ? this.queuedAhead : undefined;
+    const frame = encodeFrame({ type, streamId: this.streamId, seq, offset: this.offset, payload, queuedAhead });
     this.inFlight.set(seq, { frame, length: type === 'data' ? payload.length : 0 });
     if (type === 'data') this.unread.set(seq, { frame, end: this.offset + payload.length });
     this.seq += 1;

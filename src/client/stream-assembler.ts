@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { describeBytes } from './describe-bytes.js';
 import { PipeError } from './errors.js';
 import type { Frame } from './frame.js';
+import type { QueuedAhead } from './queued-ahead.js';
 
 /**
  * How long frames after a gap wait for the missing ones. Brokers may redeliver a session's queued
@@ -27,6 +28,11 @@ interface StreamState {
   held: Map<number, Held>;
   gapSince: number | null;
   lastFrameAt: number;
+  /** Streams queued ahead of this one that this receiver has not yet written far enough: none of this one goes before. */
+  waitingFor: QueuedAhead[];
+  waitingSince: number | null;
+  /** Some of it is written: it no longer waits behind streams that came before it. */
+  begun: boolean;
 }
 
 export type Verdict = 'continue' | 'finished';
@@ -44,6 +50,11 @@ export interface AssemblerEvents {
   ended?(streamIdHex: string, complete: boolean): void;
   /** A stream this receiver did not see from its start. */
   joined(streamIdHex: string, offset: number): void;
+  /**
+   * A stream waits for streams queued ahead of it that have not come here: the receiver finds out
+   * whether an earlier consumer wrote them (then notAhead()).
+   */
+  waiting?(streamIdHex: string, ahead: QueuedAhead[]): void;
 }
 
 /**
@@ -51,11 +62,17 @@ export interface AssemblerEvents {
  * frames must form a run of consecutive sequence numbers and offsets, and a stream seen from its
  * start must match the SHA-256 of its end frame. Duplicates are acknowledged and skipped; a frame
  * is acknowledged only once its bytes are written. The first stream written is the primary one: a
- * plain receive ends with it.
+ * plain receive ends with it. A stream whose first frame names streams queued ahead of it waits
+ * until they are written that far (a consumer passes the note on; a listener does not).
  */
 export class StreamAssembler {
   private readonly streams = new Map<string, StreamState>();
   private readonly finished = new Set<string>();
+  /** Streams named as queued ahead that an earlier consumer wrote, or that will not come. */
+  private readonly notQueued = new Set<string>();
+  /** Some stream waits for one queued ahead of it (and the streams that came after it wait with it). */
+  private holding = false;
+  private framesWritten = 0;
   private primary: string | null = null;
   private done = false;
 
@@ -76,14 +93,15 @@ export class StreamAssembler {
     }
     let state = this.streams.get(id);
     if (state === undefined) {
-      state = { nextOffset: null, nextSeq: null, hash: null, held: new Map(), gapSince: null, lastFrameAt: Date.now() };
+      state = { nextOffset: null, nextSeq: null, hash: null, held: new Map(), gapSince: null, lastFrameAt: Date.now(), waitingFor: [], waitingSince: null, begun: false };
       this.streams.set(id, state);
       state.held.set(frame.offset, { frame, ack });
       const start = (await this.events.startOf(id, frame)) ?? this.lowestHeld(state);
       state.nextOffset = start;
       if (start === 0) state.hash = createHash('sha256');
       else this.events.joined(id, start);
-      return this.writeReady(id, state);
+      this.noteQueuedAhead(state, frame);
+      return this.writeAll(id, state);
     }
     state.lastFrameAt = Date.now();
     const held = state.held.get(frame.offset);
@@ -102,25 +120,109 @@ export class StreamAssembler {
       return 'continue';
     }
     state.held.set(frame.offset, { frame, ack });
-    return this.writeReady(id, state);
+    this.noteQueuedAhead(state, frame);
+    return this.writeAll(id, state);
   }
 
-  /** Fails when a gap has lasted GAP_TIMEOUT_MS. Call now and then. */
+  /** A stream nothing of which is written yet waits for the streams its first frame names (once per frame). */
+  private noteQueuedAhead(state: StreamState, frame: Frame): void {
+    if (frame.queuedAhead === undefined || frame.offset !== 0 || state.nextOffset !== 0) return;
+    state.waitingFor = frame.queuedAhead;
+    this.holding = true;
+  }
+
+  /** Writes what is ready in one stream, then in the streams that were held back. */
+  private async writeAll(id: string, state: StreamState): Promise<Verdict> {
+    if ((await this.writeReady(id, state)) === 'finished') return 'finished';
+    return this.holding ? this.writeReleased() : 'continue';
+  }
+
+  /**
+   * Writes what is ready in every stream, in the order the streams came: those that no longer wait
+   * for streams queued ahead of them, and those that came after them. Call after notAhead(), and
+   * now and then: a stream waits at most GAP_TIMEOUT_MS.
+   */
+  async writeReleased(): Promise<Verdict> {
+    for (let before = -1; before !== this.framesWritten && !this.done; ) {
+      before = this.framesWritten;
+      for (const [id, state] of this.streams) {
+        if (state.nextOffset === null || !state.held.has(state.nextOffset)) continue;
+        if ((await this.writeReady(id, state)) === 'finished') return 'finished';
+      }
+    }
+    this.holding = [...this.streams.values()].some((state) => state.waitingFor.length > 0);
+    return this.done ? 'finished' : 'continue';
+  }
+
+  /**
+   * Whether a stream that has not begun came after one that waits: the broker queued it later, so
+   * it waits too. A stream that has begun goes on, as its frames came, and so does one that a
+   * waiting stream waits for.
+   */
+  private behindWaiting(id: string): boolean {
+    const waitedFor = [...this.streams.values()].some((state) => state.waitingFor.some(({ streamId }) => streamId === id));
+    if (waitedFor) return false;
+    for (const [other, state] of this.streams) {
+      if (other === id) return false;
+      if (state.waitingFor.length > 0) return true;
+    }
+    return false;
+  }
+
+  /** A stream named as queued ahead was written by an earlier consumer, or will not come: nothing waits for it. */
+  notAhead(id: string): void {
+    this.notQueued.add(id);
+  }
+
+  /** Whether any stream waits for a stream queued ahead of it. */
+  get waiting(): boolean {
+    return this.holding;
+  }
+
+  /** Whether a stream still waits, dropping from its list the streams written far enough. */
+  private isWaiting(id: string, state: StreamState): boolean {
+    state.waitingFor = state.waitingFor.filter(
+      ({ streamId, through, withEnd }) =>
+        !this.finished.has(streamId) && !this.notQueued.has(streamId) && (withEnd || (this.streams.get(streamId)?.nextOffset ?? -1) < through),
+    );
+    if (state.waitingFor.length === 0) {
+      state.waitingSince = null;
+      return false;
+    }
+    const now = Date.now();
+    if (state.waitingSince === null) {
+      state.waitingSince = now;
+      const absent = state.waitingFor.filter(({ streamId }) => !this.streams.has(streamId));
+      if (absent.length > 0) this.events.waiting?.(id, absent);
+    } else if (now - state.waitingSince > GAP_TIMEOUT_MS) {
+      this.events.warn(
+        `a stream queued ahead of another has not come in ${Math.round(GAP_TIMEOUT_MS / 1000)} s; writing the later one first (see the README on broker settings)`,
+      );
+      state.waitingFor = [];
+      state.waitingSince = null;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Gives up on streams whose gap has lasted GAP_TIMEOUT_MS: the broker dropped frames. Throws for
+   * the primary stream of a plain receive, as abandon() does. Call now and then.
+   */
   checkGaps(now: number): void {
-    for (const state of this.streams.values()) {
+    for (const [id, state] of [...this.streams]) {
       if (state.gapSince !== null && now - state.gapSince > GAP_TIMEOUT_MS) {
-        throw new PipeError(
-          `frames are missing from a stream at byte ${state.nextOffset}: the broker dropped data; see the README on broker settings`,
-          'incomplete',
-        );
+        this.abandon(id, 'the broker dropped frames of a stream', 'see the README on broker settings');
       }
     }
   }
 
-  /** When the oldest gap still open began, or null if no stream has one. */
+  /** When the oldest gap still open, or wait for a stream queued ahead, began; null if there is none. */
   oldestGapSince(): number | null {
     let oldest: number | null = null;
-    for (const { gapSince } of this.streams.values()) if (gapSince !== null && (oldest === null || gapSince < oldest)) oldest = gapSince;
+    for (const { gapSince, waitingSince } of this.streams.values()) {
+      for (const since of [gapSince, waitingSince]) if (since !== null && (oldest === null || since < oldest)) oldest = since;
+    }
     return oldest;
   }
 
@@ -163,7 +265,10 @@ export class StreamAssembler {
 
   /** While the connection was down, a gap could not close: its clock starts again. */
   restartGapClocks(now: number): void {
-    for (const state of this.streams.values()) if (state.gapSince !== null) state.gapSince = now;
+    for (const state of this.streams.values()) {
+      if (state.gapSince !== null) state.gapSince = now;
+      if (state.waitingSince !== null) state.waitingSince = now;
+    }
   }
 
   private lowestHeld(state: StreamState): number {
@@ -172,6 +277,10 @@ export class StreamAssembler {
 
   private async writeReady(id: string, state: StreamState): Promise<Verdict> {
     for (;;) {
+      if ((state.waitingFor.length > 0 && this.isWaiting(id, state)) || (!state.begun && this.holding && this.behindWaiting(id))) {
+        state.gapSince = null;
+        return 'continue';
+      }
       // Copies of frames already written (held before the start was known).
       for (const [offset, held] of state.held) {
         if (offset < state.nextOffset!) {
@@ -191,6 +300,8 @@ export class StreamAssembler {
         throw new PipeError(`a stream's frame ${state.nextSeq} is missing at byte ${state.nextOffset}; the output is incomplete`, 'incomplete');
       }
       this.primary ??= id;
+      state.begun = true;
+      this.framesWritten += 1;
       const isPrimary = id === this.primary && !this.follow;
 
       if (frame.type === 'data') {
