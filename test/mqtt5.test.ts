@@ -13,12 +13,14 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseBrokerUrl } from '../src/client/broker-target.js';
 import { connect, disconnect, publish, subscribe } from '../src/client/connection.js';
+import { PipeError } from '../src/client/errors.js';
 import { HEADER_BYTES } from '../src/client/frame.js';
 import { DEFAULT_SEND_SETTINGS, send } from '../src/client/sender.js';
 import { pipeTopics } from '../src/client/topics.js';
 import { BROKERS, missingBroker } from './brokers.js';
 import { installed, skyWithExternalBroker } from './external-brokers.js';
-import { skyWithBroker, until } from './harness.js';
+import { skyWithBroker, sleep, until } from './harness.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 const CI = process.env.CI === 'true';
 const noDelivery = { deliver: () => {} };
@@ -68,6 +70,25 @@ describe('MQTT 5 on Mosquitto', () => {
     await until(() => got.length > 0, 'the queued message');
     assert.deepEqual(got, ['waited']);
     await disconnect(again.client);
+  });
+
+  it('stays with MQTT 5 when the network closes a connection during the handshake', async () => {
+    const proxy = await TcpProxy.start(broker.port);
+    try {
+      const target = parseBrokerUrl(proxy.url, 'the test');
+      const options = () => ({ clientId: `c${randomBytes(8).toString('hex')}`, clean: true });
+      await disconnect((await connect(target, options())).client);
+      assert.equal(target.protocolVersion, 5);
+      proxy.cut(1500);
+      await assert.rejects(connect(target, options()), PipeError);
+      assert.equal(target.protocolVersion, 5, 'a cut is not a broker that lacks MQTT 5');
+      await sleep(1600);
+      const { client } = await connect(target, options());
+      assert.equal(client.options.protocolVersion, 5);
+      await disconnect(client);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('sizes frames to the maximum packet size the broker announces', async () => {

@@ -119,6 +119,8 @@ function describeConnectFailure(target: BrokerTarget, error: Error & { code?: st
   }
 }
 
+const HUNG_UP_IN_HANDSHAKE = 'the broker closed the connection during the handshake; if that port speaks TLS, use mqtts:// or wss://';
+
 /** Refused for its protocol version: the broker does not speak MQTT 5. */
 class ProtocolRefused extends Error {}
 
@@ -135,6 +137,8 @@ export async function connect(target: BrokerTarget, options: ConnectOptions): Pr
       return connection;
     } catch (error) {
       if (!(error instanceof ProtocolRefused)) throw error;
+      // A broker that spoke MQTT 5 before does not stop: the network closed this connection.
+      if (target.protocolVersion === 5) throw new PipeError(describeConnectFailure(target, new Error(HUNG_UP_IN_HANDSHAKE)));
       target.protocolVersion = 4;
     }
   }
@@ -192,7 +196,7 @@ async function connectWith(target: BrokerTarget, options: ConnectOptions, protoc
       resolve({ client, sessionPresent: connack.sessionPresent, limits });
     });
     // A broker that does not know MQTT 5 may just hang up; 3.1.1 is tried next.
-    const onClose = () => (protocolVersion === 5 ? fail(Object.assign(new Error('closed'), { code: 1 })) : fail(new Error('the broker closed the connection during the handshake; if that port speaks TLS, use mqtts:// or wss://')));
+    const onClose = () => (protocolVersion === 5 ? fail(Object.assign(new Error('closed'), { code: 1 })) : fail(new Error(HUNG_UP_IN_HANDSHAKE)));
     client.once('error', fail);
     client.once('close', onClose);
     client.connect();
