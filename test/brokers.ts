@@ -50,10 +50,13 @@ const EXTERNAL: (Omit<BrokerUnderTest, 'url'> & { kind: ExternalKind; variable: 
   },
 ];
 
+/** SKYPIPE_TEST_BROKERS=nats,mosquitto runs the suites on those brokers only (`skypipe` is ours). */
+const chosen = process.env.SKYPIPE_TEST_BROKERS?.split(',').map((name) => name.trim());
+
 export const BROKERS: BrokerUnderTest[] = [
   { name: 'skypipe (aedes)', url: undefined, bulkMiB: 256 },
   ...EXTERNAL.map(({ variable, ...broker }): BrokerUnderTest => {
     const url = process.env[variable];
     return url ? { ...broker, url } : { ...broker, url, missing: `${variable} is not set: ${broker.name} is not installed or did not start` };
   }),
-];
+].filter((broker) => chosen === undefined || chosen.includes(broker.name.split(' ')[0]!));

@@ -56,8 +56,11 @@ export class Sky {
     this.env = env;
   }
 
+  /** Processes started here: close() kills those a failed test left running, so the test file can end. */
+  private readonly started: Running[] = [];
+
   start(args: string[], options: RunOptions = {}): Running {
-    return startProcess(process.execPath, [SKYPIPE, ...args], { ...options, env: { ...this.env, ...options.env } });
+    return this.track(startProcess(process.execPath, [SKYPIPE, ...args], { ...options, env: { ...this.env, ...options.env } }));
   }
 
   run(args: string[], options: RunOptions = {}): Promise<Result> {
@@ -66,13 +69,22 @@ export class Sky {
 
   /** Runs a shell line with `skypipe` on the PATH-free form: "$SKYPIPE" expands to the command. */
   shell(line: string, options: RunOptions = {}): Running {
-    return startProcess('/bin/sh', ['-c', line], {
-      ...options,
-      env: { ...this.env, SKYPIPE: `${process.execPath} ${SKYPIPE}`, ...options.env },
-    });
+    return this.track(
+      startProcess('/bin/sh', ['-c', line], {
+        ...options,
+        env: { ...this.env, SKYPIPE: `${process.execPath} ${SKYPIPE}`, ...options.env },
+      }),
+    );
+  }
+
+  private track(running: Running): Running {
+    this.started.push(running);
+    void running.result.then(() => this.started.splice(this.started.indexOf(running), 1));
+    return running;
   }
 
   async close(): Promise<void> {
+    for (const { child } of this.started) child.kill('SIGKILL');
     await this.run(['broker', 'stop']);
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -110,10 +122,14 @@ export function assertSameBytes(actual: Buffer, expected: Buffer, what: string):
 export const sleep = (ms: number) => new Promise<void>((resolveSleep) => setTimeout(resolveSleep, ms));
 
 /** Waits until `check` holds, polling; fails with `what` after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+/** Waits until `check` holds; a timeout says what it waited for, and what the `watched` processes said on stderr. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000, watched: Running[] = []): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const said = watched.map(({ child, stderrSoFar }) => `${child.spawnargs.slice(2).join(' ')} (exit ${child.exitCode ?? child.signalCode ?? 'not yet'}): ${JSON.stringify(stderrSoFar())}`);
+      throw new Error([`timed out waiting for ${what}`, ...said].join('; '));
+    }
     await sleep(25);
   }
 }

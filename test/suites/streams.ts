@@ -106,7 +106,7 @@ export function streams(sky: Sky, test: TestFn, bigMiB: number): void {
     const sender = sky.start(['send', 'killed'], { input: 'pipe' });
     sender.child.stdin!.write(first);
     const receiver = sky.shell(`exec $SKYPIPE recv killed > ${out1}`);
-    await until(() => statSync(out1, { throwIfNoEntry: false })?.size === first.length, 'the first part at the receiver');
+    await until(() => statSync(out1, { throwIfNoEntry: false })?.size === first.length, 'the first part at the receiver', 20_000, [sender, receiver]);
     await sleep(200);
     receiver.child.kill('SIGKILL');
     await receiver.result;
