@@ -85,6 +85,16 @@ export function decodeFrame(message: Buffer): Frame {
   return frame;
 }
 
+/** The frame in a message on a data topic, or why it is not one. */
+export function readFrame(payload: Buffer | string): Frame | FrameRejected {
+  try {
+    return decodeFrame(Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
+  } catch (error) {
+    if (error instanceof FrameRejected) return error;
+    throw error;
+  }
+}
+
 function encodeNote(entries: QueuedAhead[]): Buffer {
   const note = Buffer.alloc(1 + entries.length * NOTE_ENTRY_BYTES);
   note[0] = entries.length;

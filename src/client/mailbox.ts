@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { BrokerTarget } from './broker-target.js';
 import { connect, disconnect, publish, subscribe } from './connection.js';
-import { decodeFrame } from './frame.js';
+import { FrameRejected, readFrame } from './frame.js';
 import { QueuedAheadLog, type QueuedAhead } from './queued-ahead.js';
 import { readRetained } from './retained.js';
 import { displayName, type PipeTopics } from './topics.js';
@@ -31,11 +31,9 @@ export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, ow
     deliver: (packet) => {
       lastHandedAt = Date.now();
       if (packet.topic !== topics.data) return;
-      try {
-        queued.saw(decodeFrame(Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)));
-      } catch {
-        // Not a frame: the consumer reports it.
-      }
+      const frame = readFrame(packet.payload);
+      // What is not a frame the consumer reports.
+      if (!(frame instanceof FrameRejected)) queued.saw(frame);
     },
   });
   try {

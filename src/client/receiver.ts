@@ -6,7 +6,7 @@ import { PipeError } from './errors.js';
 import { reconnect, retryWhileClosed } from './reconnect.js';
 import { DeliveryAudit } from './delivery-audit.js';
 import { describeBytes } from './describe-bytes.js';
-import { decodeFrame, encodeFrame, FrameRejected, type Frame } from './frame.js';
+import { encodeFrame, FrameRejected, readFrame, type Frame } from './frame.js';
 import { isMarked, markNewMailbox } from './mailbox.js';
 import { encodePresence, ownPresence, PresenceWatch, type Presence } from './presence.js';
 import { encodeProgress, parseProgress } from './progress-report.js';
@@ -337,11 +337,19 @@ class Receiver {
 
   /** Where an earlier consumer stopped in a stream (0 if none did). */
   private async cursorOf(streamId: string): Promise<number> {
+    const offset = await this.writtenBefore(streamId);
+    if (offset === undefined) this.request.events.warn(`ignoring a foreign message on ${this.request.topics.progress(streamId)}`);
+    return offset ?? 0;
+  }
+
+  /**
+   * How much of a stream consumers have written, by its progress record: null if there is none,
+   * undefined if it holds something else. Fails if the probe connection closes meanwhile.
+   */
+  private async writtenBefore(streamId: string): Promise<number | null | undefined> {
     const { topics } = this.request;
     const retained = await readRetained(this.probe, topics.progress(streamId), topics.echo(this.id));
-    const offset = retained === null ? null : parseProgress(retained);
-    if (offset === undefined) this.request.events.warn(`ignoring a foreign message on ${topics.progress(streamId)}`);
-    return offset ?? 0;
+    return retained === null ? null : parseProgress(retained);
   }
 
   /**
@@ -432,8 +440,7 @@ class Receiver {
     for (const { streamId, through } of ahead) {
       try {
         const record = await readRetained(this.probe, topics.sender(streamId), topics.echo(this.id));
-        const progress = await readRetained(this.probe, topics.progress(streamId), topics.echo(this.id));
-        const written = progress === null ? null : parseProgress(progress);
+        const written = await this.writtenBefore(streamId);
         if (record === null || record.length === 0 || (typeof written === 'number' && written >= through)) this.assembler.notAhead(streamId);
       } catch {
         // A connection lost meanwhile: the stream waits its time out instead.
@@ -524,10 +531,12 @@ class Receiver {
     if (unseen === null) return;
     void (async () => {
       for (const streamId of unseen) {
-        const { topics } = this.request;
-        const progress = await readRetained(this.probe, topics.progress(streamId), topics.echo(this.id)).catch(() => undefined);
-        if (progress === undefined) return; // a connection lost meanwhile: the next sync asks again
-        const written = progress === null ? null : parseProgress(progress);
+        let written;
+        try {
+          written = await this.writtenBefore(streamId);
+        } catch {
+          return; // a connection lost meanwhile: the next sync asks again
+        }
         const sent = this.audit.sentStream(streamId);
         if (sent === undefined) continue;
         if (typeof written === 'number' && written >= sent.length) {
@@ -576,16 +585,6 @@ class Receiver {
 
 function earliest(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : Math.min(a, b);
-}
-
-/** The frame in a message on the data topic, or why it is not one. */
-function readFrame(payload: Buffer | string): Frame | FrameRejected {
-  try {
-    return decodeFrame(Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
-  } catch (error) {
-    if (error instanceof FrameRejected) return error;
-    throw error;
-  }
 }
 
 function describeSent(sent: SentStream): string {
