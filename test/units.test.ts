@@ -8,7 +8,7 @@ import { parseBrokerUrl } from '../src/client/broker-target.js';
 import { decodeFrame, encodeFrame, FrameRejected, type Frame } from '../src/client/frame.js';
 import { QueuedAheadLog, type QueuedAhead } from '../src/client/queued-ahead.js';
 import { FrameCutter } from '../src/client/frame-cutter.js';
-import { AUDIT_AFTER_MS, DeliveryAudit, REREAD_AFTER_STREAMS } from '../src/client/delivery-audit.js';
+import { AUDIT_AFTER_MS, DeliveryAudit, REREAD_AFTER_STREAMS, REREAD_AGAIN_MS } from '../src/client/delivery-audit.js';
 import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/client/sender-record.js';
 import { GAP_TIMEOUT_MS, StreamAssembler, type Verdict } from '../src/client/stream-assembler.js';
 import { encodePipeName, pipeTopics } from '../src/client/topics.js';
@@ -268,6 +268,14 @@ describe('the delivery audit', () => {
     assert.equal(audit.rereadDue(AUDIT_AFTER_MS - 1, 0), false, 'the mailbox is busy');
     assert.equal(audit.rereadDue(AUDIT_AFTER_MS, 0), true);
     assert.equal(audit.rereadDue(AUDIT_AFTER_MS * 2, 0), false, 'once per burst');
+    // The read brings the record of a stream none of which came: another read follows.
+    audit.recordSent('unseen', sent, AUDIT_AFTER_MS * 2);
+    assert.equal(audit.rereadDue(AUDIT_AFTER_MS + REREAD_AGAIN_MS - 1, 0), false, 'not yet');
+    assert.equal(audit.rereadDue(AUDIT_AFTER_MS + REREAD_AGAIN_MS, 0), true, 'again');
+    audit.recordSent('last', sent, AUDIT_AFTER_MS * 3);
+    audit.frameArrived('last', true, AUDIT_AFTER_MS * 3);
+    assert.equal(audit.rereadDue(AUDIT_AFTER_MS + 2 * REREAD_AGAIN_MS, 0), false, 'until a read brings nothing new');
+    assert.equal(audit.rereadDue(AUDIT_AFTER_MS + 3 * REREAD_AGAIN_MS, 0), false);
   });
 
   it('takes a stream whose end has arrived as on its way out, and one missing its end as missing', () => {

@@ -17,6 +17,12 @@ const SYNC_RETRY_MS = 30_000;
  * (aedes) a new subscription scans every retained message, so not more often.
  */
 export const REREAD_AFTER_STREAMS = 100;
+/**
+ * A read that brought records of streams none of whose frames came may have come before the
+ * burst's last records, or lost some of its own: another goes this long after it, until one brings
+ * nothing new.
+ */
+export const REREAD_AGAIN_MS = 10_000;
 
 /**
  * Finds streams the broker dropped whole or in part, which no check on the frames that do arrive
@@ -46,6 +52,9 @@ export class DeliveryAudit {
   private lastSyncAt = -Infinity;
   /** Streams that began to arrive since the records were last read. */
   private streamsSinceRead = 0;
+  /** Records of streams none of whose frames had arrived, since the records were last read. */
+  private unseenRecordsSinceRead = 0;
+  private lastReadAt: number | null = null;
 
   /** A sender's record of a finished stream; true when its records can be cleared (the stream is written). */
   recordSent(id: string, sent: SentStream, now: number): boolean {
@@ -53,6 +62,7 @@ export class DeliveryAudit {
       this.awaiting.delete(id);
       return true;
     }
+    if (!this.sent.has(id) && !this.arrived.has(id)) this.unseenRecordsSinceRead += 1;
     this.sent.set(id, { sent, recordedAt: this.sent.get(id)?.recordedAt ?? now });
     return false;
   }
@@ -97,10 +107,16 @@ export class DeliveryAudit {
     if (this.missingSince.has(id)) this.missingSince.set(id, now);
   }
 
-  /** Whether the records should be read again now (see REREAD_AFTER_STREAMS); counts from now if so. */
+  /** Whether the records should be read again now (see REREAD_AFTER_STREAMS, REREAD_AGAIN_MS); counts from now if so. */
   rereadDue(now: number, lastDeliveryAt: number): boolean {
-    if (this.streamsSinceRead < REREAD_AFTER_STREAMS || now - lastDeliveryAt < AUDIT_AFTER_MS) return false;
+    if (now - lastDeliveryAt < AUDIT_AFTER_MS) return false;
+    const burst = this.streamsSinceRead >= REREAD_AFTER_STREAMS;
+    const again = this.lastReadAt !== null && now - this.lastReadAt >= REREAD_AGAIN_MS;
+    if (again && this.unseenRecordsSinceRead === 0) this.lastReadAt = null;
+    if (!burst && !(again && this.unseenRecordsSinceRead > 0)) return false;
     this.streamsSinceRead = 0;
+    this.unseenRecordsSinceRead = 0;
+    this.lastReadAt = now;
     return true;
   }
 
