@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { pipeTopics, topicRoot } from '../src/client/topics.js';
+import { pipeTopics, topicRoot } from '../src/protocol/topics.js';
 import { consumerAttached, ForegroundBroker, Sky, sleep } from './harness.js';
 
 describe('users and namespaces', () => {

@@ -216,7 +216,7 @@ export function skyWithBroker(): { sky: Sky; broker: ForegroundBroker } {
  */
 export async function consumerAttached(url: string, name: string, root?: string): Promise<void> {
   const { default: mqtt } = await import('mqtt');
-  const { pipeTopics } = await import('../src/client/topics.js');
+  const { pipeTopics } = await import('../src/protocol/topics.js');
   const topic = pipeTopics(name, root).presence;
   const watcher = await mqtt.connectAsync(url, { protocolVersion: 4, clean: true, reconnectPeriod: 0 });
   try {

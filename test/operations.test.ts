@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pipeTopics } from '../src/client/topics.js';
+import { pipeTopics } from '../src/protocol/topics.js';
 import { consumerAttached, ForegroundBroker, freePort, Sky, sleep, until } from './harness.js';
 
 /** The queued-messages gauge of one session, or null when it has no line. */

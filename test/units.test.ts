@@ -4,14 +4,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { parseBrokerUrl } from '../src/client/broker-target.js';
-import { decodeFrame, encodeFrame, FrameRejected, type Frame } from '../src/client/frame.js';
-import { QueuedAheadLog, type QueuedAhead } from '../src/client/queued-ahead.js';
-import { FrameCutter } from '../src/client/frame-cutter.js';
-import { AUDIT_AFTER_MS, DeliveryAudit, REREAD_AFTER_STREAMS, REREAD_AGAIN_MS } from '../src/client/delivery-audit.js';
-import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/client/sender-record.js';
-import { GAP_TIMEOUT_MS, StreamAssembler, type Verdict } from '../src/client/stream-assembler.js';
-import { encodePipeName, pipeTopics } from '../src/client/topics.js';
+import { parseBrokerUrl } from '../src/client/transport/broker-target.js';
+import { decodeFrame, encodeFrame, FrameRejected, type Frame, type QueuedAhead } from '../src/protocol/frame.js';
+import { QueuedAheadLog } from '../src/client/sender/queued-ahead-log.js';
+import { FrameCutter } from '../src/client/sender/frame-cutter.js';
+import { AUDIT_AFTER_MS, DeliveryAudit, REREAD_AFTER_STREAMS, REREAD_AGAIN_MS } from '../src/client/receiver/delivery-audit.js';
+import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/protocol/sender-record.js';
+import { GAP_TIMEOUT_MS, StreamAssembler, type Verdict } from '../src/client/receiver/stream-assembler.js';
+import { encodePipeName, pipeTopics } from '../src/protocol/topics.js';
 import { parseSize } from '../src/cli/size.js';
 
 describe('pipe names', () => {
@@ -217,7 +217,7 @@ describe('the mailbox check', () => {
 describe('sender records', () => {
   it('tell a connected sender, a finished stream, a cleared record and a foreign payload apart', () => {
     assert.deepEqual(parseSenderRecord(CONNECTED_RECORD), { state: 'connected' });
-    const sent = parseSenderRecord(encodeSentRecord(1234, new Date('2026-01-02T03:04:05Z')));
+    const sent = parseSenderRecord(encodeSentRecord(1234, hostname(), new Date('2026-01-02T03:04:05Z')));
     assert.deepEqual(sent, { state: 'sent', sent: { length: 1234, host: hostname(), at: '2026-01-02T03:04:05.000Z' } });
     assert.equal(parseSenderRecord(Buffer.alloc(0)), null);
     for (const foreign of ['2', '{"sent":-1}', '{"sent":1.5}', '[1]', 'null', '{"sent":"9"}', '\u0000garbage']) {

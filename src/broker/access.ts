@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
-import { describeBytes } from '../client/describe-bytes.js';
-import { userNamespace } from '../client/topics.js';
+import { describeBytes } from '../protocol/describe-bytes.js';
+import { rootOfDataTopic, userNamespace } from '../protocol/topics.js';
 import { verifyPassword, type UserDirectory } from './users.js';
 
 export interface AccessPolicy {
@@ -118,7 +118,7 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       const user = identities.get(client) ?? null;
       if (!allowed(user, packet.topic)) return callback(new Error(`publishing to ${packet.topic} is not allowed`));
       const limit = policy.maxBytesPerUser;
-      const queued = user === null || limit === null || !packet.topic.endsWith('/d') ? 0 : (context.queuedBytesOf?.(user) ?? 0);
+      const queued = user === null || limit === null || rootOfDataTopic(packet.topic) === null ? 0 : (context.queuedBytesOf?.(user) ?? 0);
       // Checked against what is stored: frames a sender has in flight get in past the quota by at most its window.
       if (user === null || limit === null || queued < limit) return callback(null);
       const reason = `user '${user}' has ${describeBytes(queued)} waiting in pipes, and its quota is ${describeBytes(limit)}; receive some, or ask for a larger quota`;

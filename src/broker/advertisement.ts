@@ -1,6 +1,6 @@
 import type { Aedes } from 'aedes';
-import { ADVERTISEMENT_LEVEL, encodeAdvertisement, type BrokerAdvertisement } from '../client/broker-advertisement.js';
-import { DEFAULT_TOPIC_ROOT } from '../client/topics.js';
+import { ADVERTISEMENT_LEVEL, encodeAdvertisement, type BrokerAdvertisement } from '../protocol/advertisement.js';
+import { DEFAULT_TOPIC_ROOT } from '../protocol/topics.js';
 
 const SUFFIX = `${DEFAULT_TOPIC_ROOT}/${ADVERTISEMENT_LEVEL}`;
 const isAdvertisementTopic = (topic: string): boolean => topic === SUFFIX || topic.endsWith(`/${SUFFIX}`);

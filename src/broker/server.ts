@@ -1,7 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 import { accessHooks, type AccessPolicy } from './access.js';
-import { advertisementTopic, encodeAdvertisement } from '../client/broker-advertisement.js';
+import { advertisementTopic, encodeAdvertisement } from '../protocol/advertisement.js';
+import { rootOfDataTopic } from '../protocol/topics.js';
 import { answerAdvertisementSubscriptions } from './advertisement.js';
 import { clientStream } from './client-stream.js';
 import { openHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
@@ -61,7 +62,9 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
       : accessHooks(settings.access, {
           queuedBytesOf: storage.queued === null ? null : (user) => storage.queued!.bytesOf(user),
           notify: (client, dataTopic, reason, done) => {
-            const topic = advertisementTopic(dataTopic.split('/').slice(0, -2).join('/'));
+            const root = rootOfDataTopic(dataTopic);
+            if (root === null) return done();
+            const topic = advertisementTopic(root);
             client.publish({ cmd: 'publish', topic, payload: encodeAdvertisement({ skypipe: settings.version, refused: reason }), qos: 0, retain: false, dup: false }, () => done());
           },
           refused: (username, reason) => log.warn({ username, reason }, 'refused'),

@@ -2,9 +2,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import type { BrokerSettings } from '../broker/server.js';
-import { localSkyPaths, readLocalSkyRecord, removeLocalSkyRecord, runningLocalSky, stopLocalSky, writeLocalSkyRecord } from '../broker/local-sky.js';
-import { stateDir } from '../broker/state-dir.js';
-import { PipeError } from '../client/errors.js';
+import { localSkyPaths, readLocalSkyRecord, removeLocalSkyRecord, runningLocalSky, stopLocalSky, writeLocalSkyRecord } from './local-sky.js';
+import { stateDir } from './state-dir.js';
+import { PipeError } from '../protocol/errors.js';
 import { DEFAULT_MAX_PACKET_SIZE, listensBeyondLoopback, resolveBrokerOptions, type BrokerServeFlags } from './broker-options.js';
 import { say } from './messages.js';
 

@@ -4,9 +4,9 @@ import type { AccessPolicy } from '../broker/access.js';
 import type { StorageSettings } from '../broker/storage.js';
 import { LOG_LEVELS, type LogLevel } from '../broker/log-levels.js';
 import { redisOptions } from '../broker/redis-options.js';
-import { stateDir } from '../broker/state-dir.js';
+import { stateDir } from './state-dir.js';
 import { checkUserName, hashPassword, UserDirectory, type Users } from '../broker/users.js';
-import { PipeError } from '../client/errors.js';
+import { PipeError } from '../protocol/errors.js';
 import { readTextFile } from './read-text-file.js';
 import { parseSize } from './size.js';
 

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { checkUserName, hashPassword, readUsers, writeUsers, type Users } from '../broker/users.js';
-import { PipeError } from '../client/errors.js';
+import { PipeError } from '../protocol/errors.js';
 import { usersFilePath } from './broker-options.js';
 import { say } from './messages.js';
 

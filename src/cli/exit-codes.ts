@@ -1,4 +1,4 @@
-import { PipeError } from '../client/errors.js';
+import { PipeError } from '../protocol/errors.js';
 
 /** The exit codes skypipe documents (README, "Exit codes"). */
 export const EXIT = {

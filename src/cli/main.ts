@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { PipeError } from '../client/errors.js';
+import { PipeError } from '../protocol/errors.js';
 import { brokerCert, brokerStatus, brokerStop, runBroker } from './broker-command.js';
 import { LISTENER_FLAGS, type BrokerServeFlags } from './broker-options.js';
 import { brokerUser } from './broker-users-command.js';

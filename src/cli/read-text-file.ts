@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PipeError } from '../client/errors.js';
+import { PipeError } from '../protocol/errors.js';
 
 /** A file a flag or variable names (`origin`), or a usage error saying why it cannot be read. */
 export function readTextFile(path: string, origin: string): string {

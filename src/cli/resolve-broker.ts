@@ -1,7 +1,5 @@
-import { parseBrokerUrl, usesTls, type BrokerTarget } from '../client/broker-target.js';
-import { parsePin, type TlsTrust } from '../client/tls-trust.js';
-import { PipeError } from '../client/errors.js';
-import { ensureLocalSky, runningLocalSky } from '../broker/local-sky.js';
+import { parseBrokerUrl, parsePin, PipeError, usesTls, type BrokerTarget, type TlsTrust } from '../client/index.js';
+import { ensureLocalSky, runningLocalSky } from './local-sky.js';
 import { say, stderrIsTerminal } from './messages.js';
 import { readTextFile } from './read-text-file.js';
 

@@ -1,4 +1,4 @@
-import { PipeError } from '../client/errors.js';
+import { PipeError } from '../protocol/errors.js';
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 

@@ -1,9 +1,14 @@
-import type { BrokerTarget } from '../client/broker-target.js';
-import { PipeError } from '../client/errors.js';
-import { receive } from '../client/receiver.js';
-import { RECONNECT_WINDOW_MS } from '../client/reconnect.js';
-import { DEFAULT_SEND_SETTINGS, send } from '../client/sender.js';
-import { displayName, pipeTopics, topicRoot } from '../client/topics.js';
+import {
+  DEFAULT_SEND_SETTINGS,
+  displayName,
+  PipeError,
+  pipeTopics,
+  receive,
+  RECONNECT_WINDOW_MS,
+  send,
+  topicRoot,
+  type BrokerTarget,
+} from '../client/index.js';
 import { stdinFileSize } from './input-mode.js';
 import { say, stderrIsTerminal } from './messages.js';
 import { resolveBroker, type BrokerFlags } from './resolve-broker.js';

@@ -3,8 +3,7 @@ import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import { connect as tlsConnect } from 'node:tls';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import { usesTls } from './broker-target.js';
-import { PipeError } from './errors.js';
+import { PipeError } from '../../protocol/errors.js';
 
 /**
  * How a client trusts a TLS broker beyond the system's CAs: a pinned SHA-256 fingerprint (of the
@@ -18,6 +17,11 @@ export interface TlsTrust {
   ca?: string;
   /** The pinned certificate and those above it, once a first handshake found them. */
   pinnedChain?: string[];
+}
+
+/** Whether a broker URL (as parseBrokerUrl leaves it) is reached over TLS: mqtts:// or wss://. */
+export function usesTls(url: string): boolean {
+  return url.startsWith('mqtts:') || url.startsWith('wss:');
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;

@@ -1,5 +1,3 @@
-import { hostname } from 'node:os';
-
 /**
  * The retained record on a stream's sender topic (PROTOCOL.md, "The sender record"): `1` while the
  * sender is connected; once the broker holds the whole stream, what it sent, kept until a consumer
@@ -17,8 +15,8 @@ export interface SentStream {
 
 export const CONNECTED_RECORD = Buffer.from('1');
 
-export function encodeSentRecord(length: number, at: Date = new Date()): Buffer {
-  return Buffer.from(JSON.stringify({ sent: length, host: hostname(), at: at.toISOString() }));
+export function encodeSentRecord(length: number, host: string, at: Date): Buffer {
+  return Buffer.from(JSON.stringify({ sent: length, host, at: at.toISOString() }));
 }
 
 /** The record; null when cleared; undefined for a payload that is no record. */

@@ -1,12 +1,10 @@
-import type { QueuedAhead } from './queued-ahead.js';
-
 /**
  * The wire format of one frame (see PROTOCOL.md). A 32-byte header, then the payload:
  *
  *   0  2  magic "SP"
  *   2  1  format version (1)
  *   3  1  type: 1 data, 2 end, 3 abort, 4 sync; plus 0x80 when a note of streams queued ahead
- *           starts the body (a stream's first frame; see queued-ahead.ts)
+ *           starts the body (a stream's first frame; see QueuedAhead)
  *   4 16  stream id
  *  20  4  sequence number, from 0, big-endian
  *  24  8  byte offset in the stream of this frame's first payload byte, big-endian
@@ -28,6 +26,21 @@ export const MAX_QUEUED_AHEAD = 32;
 const NOTE_ENTRY_BYTES = STREAM_ID_BYTES + 8 + 1;
 /** The most a note adds to the frame that carries it. */
 export const MAX_NOTE_BYTES = 1 + MAX_QUEUED_AHEAD * NOTE_ENTRY_BYTES;
+
+/**
+ * A stream that was queued in a pipe's mailbox ahead of a new stream, and how much of it: what the
+ * new stream's sender saw when it checked the mailbox (PROTOCOL.md, "Streams queued ahead").
+ * A consumer writes none of the new stream before it has written this much of the other one, so
+ * buffered streams come out in the broker's order even from a broker that sends the frames the
+ * check held back late (NATS).
+ */
+export interface QueuedAhead {
+  streamId: string;
+  /** Bytes of that stream queued ahead. */
+  through: number;
+  /** Its end was queued ahead too: the new stream waits until that stream has ended. */
+  withEnd: boolean;
+}
 
 export type FrameType = 'data' | 'end' | 'abort' | 'sync';
 const TYPE_CODES: Record<FrameType, number> = { data: 1, end: 2, abort: 3, sync: 4 };

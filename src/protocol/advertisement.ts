@@ -1,4 +1,11 @@
-import type { BrokerLimits } from './connection.js';
+/** What a broker accepts, from an MQTT 5 CONNACK or a skypipe broker's advertisement. */
+export interface BrokerLimits {
+  maximumPacketSize?: number;
+  /** Most QoS 1 publishes the broker takes from one client before it acknowledges any. */
+  receiveMaximum?: number;
+  /** Most unread bytes a stream should keep in a pipe (a skypipe broker's advertisement). */
+  pipeCapacity?: number;
+}
 
 /**
  * What a skypipe broker says about itself to a client that subscribes to `<root>/%broker` (a level

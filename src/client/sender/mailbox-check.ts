@@ -1,10 +1,10 @@
 import type { MqttClient } from 'mqtt';
-import type { BrokerTarget } from './broker-target.js';
-import { connect, disconnect, publish, subscribe } from './connection.js';
-import { FrameRejected, readFrame } from './frame.js';
-import { QueuedAheadLog, type QueuedAhead } from './queued-ahead.js';
-import { readRetained } from './retained.js';
-import { displayName, type PipeTopics } from './topics.js';
+import { FrameRejected, readFrame, type QueuedAhead } from '../../protocol/frame.js';
+import type { PipeTopics } from '../../protocol/topics.js';
+import { isMarked, markNewMailbox } from '../mailbox-marker.js';
+import type { BrokerTarget } from '../transport/broker-target.js';
+import { connect, disconnect, subscribe } from '../transport/connection.js';
+import { QueuedAheadLog } from './queued-ahead-log.js';
 
 /** How long the mailbox check waits for queued frames after its SUBACK: until none has come for HANDED_QUIET_MS, at most HANDED_WAIT_MS. */
 const HANDED_QUIET_MS = 200;
@@ -55,27 +55,4 @@ export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, ow
   }
   if (!sessionPresent) await markNewMailbox(own, topics, warn, markedBefore);
   return queued.entries;
-}
-
-/** Whether the mailbox marker is set. Read before connecting with the mailbox's client id (see markNewMailbox). */
-export async function isMarked(own: MqttClient, topics: PipeTopics): Promise<boolean> {
-  const marker = await readRetained(own, topics.mailboxMarker, topics.echo(own.options.clientId!));
-  return marker !== null && marker.length > 0;
-}
-
-/**
- * Called when the broker said the mailbox session did not exist. If the marker was set before
- * the caller connected, the session existed before: the broker lost it, and whatever waited in
- * the pipe with it. A marker read after connecting could be one that a receiver and a sender
- * creating the session at the same instant had just set (aedes answered both "no session").
- */
-export async function markNewMailbox(own: MqttClient, topics: PipeTopics, warn: (message: string) => void, markedBefore: boolean): Promise<void> {
-  if (markedBefore) {
-    warn(
-      `the broker had lost the session that holds ${displayName(topics.name)} (restarted without durable storage, or the session expired); ` +
-        'if anything waited in the pipe, it is gone',
-    );
-    return;
-  }
-  await publish(own, topics.mailboxMarker, Buffer.from('1'), { qos: 1, retain: true });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { advertisementTopic } from './broker-advertisement.js';
+import { advertisementTopic } from './advertisement.js';
 
 /** Every topic skypipe uses starts here; the version lets a future wire format live beside this one. */
 export const DEFAULT_TOPIC_ROOT = 'skypipe/v1';
@@ -71,7 +71,7 @@ export interface PipeTopics {
   sender(streamIdHex: string): string;
   /** A client's private echo topic, used to know that retained messages have all arrived. */
   echo(clientId: string): string;
-  /** Where a skypipe broker answers with its limits (broker-advertisement.ts). */
+  /** Where a skypipe broker answers with its limits (advertisement.ts). */
   readonly advertisement: string;
 }
 
@@ -84,11 +84,14 @@ function mailboxClientId(root: string, name: string): string {
   return 'skypipe' + digest.slice(0, 16);
 }
 
+/** The last level of each kind of topic under a pipe's level. */
+const DATA_LEVEL = 'd';
+
 export function pipeTopics(name: string, root: string = DEFAULT_TOPIC_ROOT): PipeTopics {
   const base = `${root}/${encodePipeName(name)}`;
   return {
     name,
-    data: `${base}/d`,
+    data: `${base}/${DATA_LEVEL}`,
     presence: `${base}/p`,
     mailboxClientId: mailboxClientId(root, name),
     mailboxMarker: `${base}/m`,
@@ -97,6 +100,16 @@ export function pipeTopics(name: string, root: string = DEFAULT_TOPIC_ROOT): Pip
     echo: (clientId: string) => `${base}/e/${clientId}`,
     advertisement: advertisementTopic(root),
   };
+}
+
+/**
+ * The topic root of a pipe's data topic (`ROOT/NAME/d`), as topicRoot() made it; null for a topic
+ * that is not a data topic. A broker learns from it where a sender's pipes live.
+ */
+export function rootOfDataTopic(topic: string): string | null {
+  const levels = topic.split('/');
+  if (levels.length < 3 || levels.at(-1) !== DATA_LEVEL) return null;
+  return levels.slice(0, -2).join('/');
 }
 
 /** How a pipe is named in messages to the user. */

@@ -1,4 +1,4 @@
-import { PipeError } from './errors.js';
+import { PipeError } from '../../protocol/errors.js';
 import type { TlsTrust } from './tls-trust.js';
 
 /** Where the client connects, and how to name it in messages. */
@@ -39,11 +39,6 @@ export function parseBrokerUrl(raw: string, origin: string, username?: string, p
   if (url.port === '') url.port = DEFAULT_PORTS[url.protocol]!;
   target.url = url.toString().replace(/\/$/, url.protocol.startsWith('ws') ? '/' : '');
   return target;
-}
-
-/** Whether a broker URL (as parseBrokerUrl leaves it) is reached over TLS: mqtts:// or wss://. */
-export function usesTls(url: string): boolean {
-  return url.startsWith('mqtts:') || url.startsWith('wss:');
 }
 
 /** The URL as shown to the user: never with a password. */

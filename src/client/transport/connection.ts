@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
+import type { BrokerLimits } from '../../protocol/advertisement.js';
+import { PipeError } from '../../protocol/errors.js';
+import { describeTarget, type BrokerTarget } from './broker-target.js';
 import { deliverWithDeferredAcks } from './deferred-acks.js';
-import { describeTarget, usesTls, type BrokerTarget } from './broker-target.js';
-import { PipeError } from './errors.js';
-import { tlsOptions } from './tls-trust.js';
+import { tlsOptions, usesTls } from './tls-trust.js';
 
 export const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -23,14 +24,6 @@ export interface Connection {
   sessionPresent: boolean;
   /** What the broker's CONNACK said, under MQTT 5; undefined when it set no limit or speaks 3.1.1. */
   limits: BrokerLimits;
-}
-
-export interface BrokerLimits {
-  maximumPacketSize?: number;
-  /** Most QoS 1 publishes the broker takes from one client before it acknowledges any. */
-  receiveMaximum?: number;
-  /** Most unread bytes a stream should keep in a pipe (a skypipe broker's advertisement). */
-  pipeCapacity?: number;
 }
 
 /** MQTT 5 session expiry for a durable session: the largest value, which means never. */

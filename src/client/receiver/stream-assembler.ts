@@ -1,9 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { describeBytes } from './describe-bytes.js';
-import { PipeError } from './errors.js';
-import type { Frame } from './frame.js';
-import type { QueuedAhead } from './queued-ahead.js';
+import { describeBytes } from '../../protocol/describe-bytes.js';
+import { PipeError } from '../../protocol/errors.js';
+import type { Frame, QueuedAhead } from '../../protocol/frame.js';
 
 /**
  * How long frames after a gap wait for the missing ones. Brokers may redeliver a session's queued

@@ -1,46 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { hostname } from 'node:os';
 import type { MqttClient } from 'mqtt';
-import type { BrokerTarget } from './broker-target.js';
-import { connect, disconnect, publish, randomClientId, subscribe, type BrokerLimits, type ConnectOptions } from './connection.js';
-import { reconnect, retryWhileClosed } from './reconnect.js';
-import { PipeError } from './errors.js';
-import { encodeFrame, STREAM_ID_BYTES, type FrameType } from './frame.js';
+import type { BrokerTarget } from '../transport/broker-target.js';
+import { connect, disconnect, publish, randomClientId, subscribe, type ConnectOptions } from '../transport/connection.js';
+import { reconnect, retryWhileClosed } from '../transport/reconnect.js';
+import { PipeError } from '../../protocol/errors.js';
+import { encodeFrame, STREAM_ID_BYTES, type FrameType, type QueuedAhead } from '../../protocol/frame.js';
 import { FrameCutter } from './frame-cutter.js';
-import { parseAdvertisement, tighter } from './broker-advertisement.js';
-import { fitToBroker } from './broker-limits.js';
-import { ensureMailbox } from './mailbox.js';
-import { PresenceWatch } from './presence.js';
-import type { QueuedAhead } from './queued-ahead.js';
-import { parseProgress } from './progress-report.js';
-import { roundTrip } from './retained.js';
-import { CONNECTED_RECORD, encodeSentRecord } from './sender-record.js';
-import { displayName, type PipeTopics } from './topics.js';
-
-export interface SendSettings {
-  frameBytes: number;
-  /** Most bytes of this stream that may be sent but not yet written by a receiver. */
-  capacityBytes: number;
-  lingerMs: number;
-  partialLineMs: number;
-  /** Most frames published but not yet acknowledged by the broker. */
-  maxFramesInFlight: number;
-  /**
-   * Most frames of this stream sent but not yet written by a receiver. Brokers may cap a session's
-   * queue in messages and drop the rest (Mosquitto keeps 1,000 by default): 200 lets five senders
-   * buffer in one pipe at once within that.
-   */
-  maxUnreadFrames: number;
-}
-
-export const DEFAULT_SEND_SETTINGS: SendSettings = {
-  frameBytes: 1024 * 1024,
-  capacityBytes: 32 * 1024 * 1024,
-  lingerMs: 5,
-  partialLineMs: 1000,
-  maxFramesInFlight: 16,
-  maxUnreadFrames: 200,
-};
+import { parseAdvertisement, tighter, type BrokerLimits } from '../../protocol/advertisement.js';
+import { fitToBroker, type SendSettings } from './settings.js';
+import { ensureMailbox } from './mailbox-check.js';
+import { PresenceWatch } from '../presence-watch.js';
+import { parseProgress } from '../../protocol/progress.js';
+import { roundTrip } from '../transport/retained.js';
+import { CONNECTED_RECORD, encodeSentRecord } from '../../protocol/sender-record.js';
+import { displayName, type PipeTopics } from '../../protocol/topics.js';
 
 export interface SendEvents {
   warn(message: string): void;
@@ -212,7 +187,7 @@ class StreamPublisher {
   async close(): Promise<void> {
     if (this.complete) {
       // Through a cut too: without it a consumer could not tell whether the broker dropped the stream.
-      await this.throughCuts(() => publish(this.client, this.senderTopic, encodeSentRecord(this.offset), { qos: 1, retain: true })).catch(() => {});
+      await this.throughCuts(() => publish(this.client, this.senderTopic, encodeSentRecord(this.offset, hostname(), new Date()), { qos: 1, retain: true })).catch(() => {});
     }
     this.closing = true;
     if (!this.complete && this.client.connected) await publish(this.client, this.senderTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {});

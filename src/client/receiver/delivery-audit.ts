@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SentStream } from './sender-record.js';
+import type { SentStream } from '../../protocol/sender-record.js';
 import { GAP_TIMEOUT_MS } from './stream-assembler.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { BrokerTarget } from './broker-target.js';
 import { connect, ConnectionClosed, type Connection, type ConnectOptions } from './connection.js';
-import { PipeError } from './errors.js';
+import { PipeError } from '../../protocol/errors.js';
 
 /** How long skypipe keeps trying to get back to the broker after losing its connection. */
 export const RECONNECT_WINDOW_MS = 5 * 60_000;

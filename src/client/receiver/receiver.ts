@@ -1,20 +1,20 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Writable } from 'node:stream';
-import type { BrokerTarget } from './broker-target.js';
-import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscribe, wasTakenOver } from './connection.js';
-import { PipeError } from './errors.js';
-import { reconnect, retryWhileClosed } from './reconnect.js';
+import type { BrokerTarget } from '../transport/broker-target.js';
+import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscribe, wasTakenOver } from '../transport/connection.js';
+import { PipeError } from '../../protocol/errors.js';
+import { reconnect, retryWhileClosed } from '../transport/reconnect.js';
 import { DeliveryAudit } from './delivery-audit.js';
-import { describeBytes } from './describe-bytes.js';
-import { encodeFrame, FrameRejected, readFrame, type Frame } from './frame.js';
-import { isMarked, markNewMailbox } from './mailbox.js';
-import { encodePresence, ownPresence, PresenceWatch, type Presence } from './presence.js';
-import { encodeProgress, parseProgress } from './progress-report.js';
-import { readRetained } from './retained.js';
-import { parseSenderRecord, type SentStream } from './sender-record.js';
-import type { QueuedAhead } from './queued-ahead.js';
+import { describeBytes } from '../../protocol/describe-bytes.js';
+import { encodeFrame, FrameRejected, readFrame, type Frame, type QueuedAhead } from '../../protocol/frame.js';
+import { isMarked, markNewMailbox } from '../mailbox-marker.js';
+import { encodePresence, type Presence } from '../../protocol/presence.js';
+import { ownPresence, PresenceWatch } from '../presence-watch.js';
+import { encodeProgress, parseProgress } from '../../protocol/progress.js';
+import { readRetained } from '../transport/retained.js';
+import { parseSenderRecord, type SentStream } from '../../protocol/sender-record.js';
 import { StreamAssembler, type Verdict } from './stream-assembler.js';
-import { displayName, type PipeTopics } from './topics.js';
+import { displayName, type PipeTopics } from '../../protocol/topics.js';
 
 /** How long a new consumer holds its first frames to see whether another receiver takes the mailbox back. */
 const CLAIM_SETTLE_MS = 200;

@@ -1,7 +1,31 @@
-import type { BrokerLimits } from './connection.js';
-import { PipeError } from './errors.js';
-import { HEADER_BYTES, MAX_NOTE_BYTES } from './frame.js';
-import type { SendSettings } from './sender.js';
+import type { BrokerLimits } from '../../protocol/advertisement.js';
+import { PipeError } from '../../protocol/errors.js';
+import { HEADER_BYTES, MAX_NOTE_BYTES } from '../../protocol/frame.js';
+
+export interface SendSettings {
+  frameBytes: number;
+  /** Most bytes of this stream that may be sent but not yet written by a receiver. */
+  capacityBytes: number;
+  lingerMs: number;
+  partialLineMs: number;
+  /** Most frames published but not yet acknowledged by the broker. */
+  maxFramesInFlight: number;
+  /**
+   * Most frames of this stream sent but not yet written by a receiver. Brokers may cap a session's
+   * queue in messages and drop the rest (Mosquitto keeps 1,000 by default): 200 lets five senders
+   * buffer in one pipe at once within that.
+   */
+  maxUnreadFrames: number;
+}
+
+export const DEFAULT_SEND_SETTINGS: SendSettings = {
+  frameBytes: 1024 * 1024,
+  capacityBytes: 32 * 1024 * 1024,
+  lingerMs: 5,
+  partialLineMs: 1000,
+  maxFramesInFlight: 16,
+  maxUnreadFrames: 200,
+};
 
 /** Smallest frame payload worth sending: below it, the headers outweigh the data. */
 const MIN_FRAME_BYTES = 1024;

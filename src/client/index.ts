@@ -1,0 +1,10 @@
+// The client's one face: what the command line (and any other program) uses to send into and
+// receive from pipes. Everything else under src/client/ is how it does so.
+export { receive, type ReceiveEvents, type ReceiveRequest } from './receiver/receiver.js';
+export { send, type SendEvents, type SendRequest } from './sender/sender.js';
+export { DEFAULT_SEND_SETTINGS, type SendSettings } from './sender/settings.js';
+export { parseBrokerUrl, describeTarget, type BrokerTarget } from './transport/broker-target.js';
+export { RECONNECT_WINDOW_MS } from './transport/reconnect.js';
+export { parsePin, usesTls, type TlsTrust } from './transport/tls-trust.js';
+export { PipeError, type FailureKind } from '../protocol/errors.js';
+export { displayName, pipeTopics, topicRoot, type PipeTopics } from '../protocol/topics.js';
