@@ -18,7 +18,11 @@ function rate(seconds: number): string {
 /** QoS 1 publisher with 16 messages in flight, into a subscriber; session persistent or clean. */
 async function bareMqtt(url: string, frameBytes: number, persistent: boolean): Promise<number> {
   const topic = `bench/${randomBytes(4).toString('hex')}`;
-  const subscriber = await mqtt.connectAsync(url, { protocolVersion: 4, clean: !persistent, clientId: `bench${randomBytes(6).toString('hex')}` });
+  const subscriber = await mqtt.connectAsync(url, {
+    protocolVersion: 4,
+    clean: !persistent,
+    clientId: `bench${randomBytes(6).toString('hex')}`,
+  });
   await subscriber.subscribeAsync(topic, { qos: 1 });
   const publisher = await mqtt.connectAsync(url, { protocolVersion: 4 });
   const frame = Buffer.alloc(frameBytes, 7);
@@ -99,9 +103,13 @@ try {
   console.log(`bare MQTT.js, 16 KiB QoS 1, persistent subscriber${rate(await bareMqtt(broker.url, 16 * 1024, true))}`);
   console.log(`skypipe send | skypipe recv                      ${rate(await skypipe(sky, broker.url, 'bench'))}`);
   const latency = await lineLatency(sky, broker.url);
-  console.log(`a line from sender to live receiver, median/worst   ${latency.median.toFixed(1)} / ${latency.worst.toFixed(1)} ms`);
+  console.log(
+    `a line from sender to live receiver, median/worst   ${latency.median.toFixed(1)} / ${latency.worst.toFixed(1)} ms`,
+  );
   console.log(`broker resident memory after the runs            ${(broker.rss() / MIB).toFixed(0).padStart(8)} MiB`);
-  console.log(`skypipe --version start-up                       ${((await startupSeconds(sky)) * 1000).toFixed(0).padStart(8)} ms`);
+  console.log(
+    `skypipe --version start-up                       ${((await startupSeconds(sky)) * 1000).toFixed(0).padStart(8)} ms`,
+  );
 } finally {
   await broker.kill('SIGTERM');
   rmSync(dataDir, { recursive: true, force: true });

@@ -79,9 +79,13 @@ if (ci && problems.length > 0) {
 const extra = process.argv.slice(2);
 const files = extra.some((arg) => arg.endsWith('.js'))
   ? []
-  : readdirSync('build/test').filter((file) => file.endsWith('.test.js')).map((file) => join('build/test', file));
+  : readdirSync('build/test')
+      .filter((file) => file.endsWith('.test.js'))
+      .map((file) => join('build/test', file));
 // On a terminal node's own reporter lists the failures at the end; elsewhere it writes TAP.
-const run = spawn(process.execPath, ['--test', '--test-concurrency=1', ...extra, ...files], { stdio: ['ignore', process.stdout.isTTY ? 'inherit' : 'pipe', 'inherit'] });
+const run = spawn(process.execPath, ['--test', '--test-concurrency=1', ...extra, ...files], {
+  stdio: ['ignore', process.stdout.isTTY ? 'inherit' : 'pipe', 'inherit'],
+});
 const failures = new FailureLog();
 run.stdout?.on('data', (chunk) => {
   process.stdout.write(chunk);

@@ -17,7 +17,10 @@ describe('users and namespaces', () => {
   const as = (user: string, password: string) => `mqtt://${user}:${password}@127.0.0.1:${broker.port}`;
 
   before(async () => {
-    for (const [user, password] of [['alice', 'alice secret'], ['bob', 'bob secret']]) {
+    for (const [user, password] of [
+      ['alice', 'alice secret'],
+      ['bob', 'bob secret'],
+    ]) {
       const added = await sky.run(['broker', 'user', 'add', user!, '--users', users], { input: `${password}\n` });
       assert.equal(added.code, 0, added.stderr);
       assert.equal(added.stderr, `skypipe: added user '${user}' in ${users}\n`);
@@ -32,7 +35,10 @@ describe('users and namespaces', () => {
 
   it('keeps scrypt hashes, not passwords, in a file only its owner reads, and lists and removes users', async () => {
     const text = readFileSync(users, 'utf8');
-    assert.match(text, /^alice:scrypt:32768:8:1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\nbob:scrypt:32768:8:1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\n$/);
+    assert.match(
+      text,
+      /^alice:scrypt:32768:8:1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\nbob:scrypt:32768:8:1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\n$/,
+    );
     assert.ok(!text.includes('secret'));
     assert.equal(statSync(users).mode & 0o777, 0o600);
     const listed = await sky.run(['broker', 'user', 'list', '--users', users]);
@@ -47,7 +53,10 @@ describe('users and namespaces', () => {
     assert.equal(again.stderr, `skypipe: no user 'carol' in ${other}\n`);
     const badName = await sky.run(['broker', 'user', 'add', 'a/b', '--users', other], { input: 'pw\n' });
     assert.equal(badName.code, 2);
-    assert.equal(badName.stderr, "skypipe: 'a/b' is not a user name: use up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit\n");
+    assert.equal(
+      badName.stderr,
+      "skypipe: 'a/b' is not a user name: use up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit\n",
+    );
     const empty = await sky.run(['broker', 'user', 'add', 'dave', '--users', other], { input: '\n' });
     assert.equal(empty.code, 1);
     assert.equal(empty.stderr, 'skypipe: the password is empty; nothing changed\n');
@@ -56,7 +65,10 @@ describe('users and namespaces', () => {
   it('refuses a wrong password and a client without credentials, each in one line', async () => {
     const wrong = await sky.run(['send', 'p', '--url', as('alice', 'guess')], { input: 'no\n' });
     assert.equal(wrong.code, 1);
-    assert.equal(wrong.stderr, `skypipe: cannot use broker mqtt://alice@127.0.0.1:${broker.port} (from --url): the broker refused the username or password; check --username/--password or the URL\n`);
+    assert.equal(
+      wrong.stderr,
+      `skypipe: cannot use broker mqtt://alice@127.0.0.1:${broker.port} (from --url): the broker refused the username or password; check --username/--password or the URL\n`,
+    );
     const anonymous = await sky.run(['send', 'p', '--url', broker.url], { input: 'no\n' });
     assert.equal(anonymous.code, 1);
     assert.equal(
@@ -66,11 +78,16 @@ describe('users and namespaces', () => {
   });
 
   it("keeps each user's pipes apart: same name, different data", async () => {
-    const sentA = await sky.run(['send', 'shared', '--url', broker.url, '--username', 'alice', '--password', 'alice secret'], { input: 'for alice\n' });
+    const sentA = await sky.run(
+      ['send', 'shared', '--url', broker.url, '--username', 'alice', '--password', 'alice secret'],
+      { input: 'for alice\n' },
+    );
     assert.equal(sentA.code, 0, sentA.stderr);
     const sentB = await sky.run(['send', 'shared', '--url', as('bob', 'bob%20secret')], { input: 'for bob\n' });
     assert.equal(sentB.code, 0, sentB.stderr);
-    const gotB = await sky.run(['recv', 'shared', '--url', broker.url], { env: { SKYPIPE_USERNAME: 'bob', SKYPIPE_PASSWORD: 'bob secret' } });
+    const gotB = await sky.run(['recv', 'shared', '--url', broker.url], {
+      env: { SKYPIPE_USERNAME: 'bob', SKYPIPE_PASSWORD: 'bob secret' },
+    });
     assert.equal(gotB.stdout.toString(), 'for bob\n');
     const gotA = await sky.run(['recv', 'shared', '--url', as('alice', 'alice%20secret')]);
     assert.equal(gotA.stdout.toString(), 'for alice\n');
@@ -84,7 +101,15 @@ describe('users and namespaces', () => {
     // Bob connects with the client id of Alice's mailbox, persistent session, and tries every way in,
     // a Will into her pipe included.
     const will = { topic: alices.presence, payload: Buffer.from('not from alice'), qos: 1 as const, retain: true };
-    const bob = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: alices.mailboxClientId, clean: false, username: 'bob', password: 'bob secret', will, reconnectPeriod: 0 });
+    const bob = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 4,
+      clientId: alices.mailboxClientId,
+      clean: false,
+      username: 'bob',
+      password: 'bob secret',
+      will,
+      reconnectPeriod: 0,
+    });
     const seen: string[] = [];
     bob.on('message', (topic) => seen.push(topic));
     for (const filter of [alices.data, '#', '$SYS/#', 'u/alice/#', 'u/+/skypipe/v1/#']) {
@@ -106,7 +131,12 @@ describe('users and namespaces', () => {
   });
 
   it('takes a user from SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD, for containers', async () => {
-    const container = new ForegroundBroker(sky, join(sky.dir, 'container-data'), ['--users', join(sky.dir, 'no-users-file'), '--host', '0.0.0.0']);
+    const container = new ForegroundBroker(sky, join(sky.dir, 'container-data'), [
+      '--users',
+      join(sky.dir, 'no-users-file'),
+      '--host',
+      '0.0.0.0',
+    ]);
     const env = { SKYPIPE_BROKER_USER: 'edge', SKYPIPE_BROKER_PASSWORD: 'edge-password' };
     const previous = { ...sky.env };
     Object.assign(sky.env, env);
@@ -118,7 +148,11 @@ describe('users and namespaces', () => {
     }
     const url = `mqtt://edge:edge-password@127.0.0.1:${container.port}`;
     const receiver = sky.start(['recv', 'edge-logs', '--url', url]);
-    await consumerAttached(container.url.replace('mqtt://', 'mqtt://edge:edge-password@'), 'edge-logs', topicRoot(undefined, 'edge')!);
+    await consumerAttached(
+      container.url.replace('mqtt://', 'mqtt://edge:edge-password@'),
+      'edge-logs',
+      topicRoot(undefined, 'edge')!,
+    );
     assert.equal((await sky.run(['send', 'edge-logs', '--url', url], { input: 'line\n' })).code, 0);
     assert.equal((await receiver.result).stdout.toString(), 'line\n');
     await container.kill('SIGTERM');
@@ -131,22 +165,43 @@ describe('users and namespaces', () => {
       refused.stderr,
       `skypipe: this broker would listen beyond loopback with no users: add one with 'skypipe broker user add NAME' (${join(sky.dir, 'none')}), or set SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD; --anonymous lets anyone in\n`,
     );
-    const open = sky.start(['broker', '--host', '0.0.0.0', '--port', '0', '--users', join(sky.dir, 'none'), '--anonymous', '--data-dir', join(sky.dir, 'open-data')]);
+    const open = sky.start([
+      'broker',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--users',
+      join(sky.dir, 'none'),
+      '--anonymous',
+      '--data-dir',
+      join(sky.dir, 'open-data'),
+    ]);
     const deadline = Date.now() + 10_000;
     while (!open.stderrSoFar().includes('warning') && Date.now() < deadline) await sleep(50);
     open.child.kill('SIGTERM');
     const stopped = await open.result;
-    assert.match(stopped.stderr, /^skypipe: broker listening on mqtt:\/\/0\.0\.0\.0:\d+; data in .+\nskypipe: warning: anonymous access: anyone who reaches this broker can read and write every pipe\nskypipe: broker stopped \(SIGTERM\)\n$/);
+    assert.match(
+      stopped.stderr,
+      /^skypipe: broker listening on mqtt:\/\/0\.0\.0\.0:\d+; data in .+\nskypipe: warning: anonymous access: anyone who reaches this broker can read and write every pipe\nskypipe: broker stopped \(SIGTERM\)\n$/,
+    );
   });
 });
 
 /** For a describe block: a sky and a broker, started before its tests, whose one user is `user` with `password`. */
-function brokerWithOneUser(user: string, password: string, brokerArgs: string[]): { sky: Sky; broker: ForegroundBroker } {
+function brokerWithOneUser(
+  user: string,
+  password: string,
+  brokerArgs: string[],
+): { sky: Sky; broker: ForegroundBroker } {
   const sky = new Sky();
   const users = join(sky.dir, 'users');
   const broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), ['--users', users, ...brokerArgs]);
   before(async () => {
-    assert.equal((await sky.run(['broker', 'user', 'add', user, '--users', users], { input: `${password}\n` })).code, 0);
+    assert.equal(
+      (await sky.run(['broker', 'user', 'add', user, '--users', users], { input: `${password}\n` })).code,
+      0,
+    );
     await broker.start();
   });
   after(async () => {
@@ -160,7 +215,15 @@ describe('connections per user', () => {
   const { sky, broker } = brokerWithOneUser('carol', 'carol secret', ['--max-connections-per-user', '2']);
 
   it('refuses a connection over the limit in one line, and lets a client take its own session back', async () => {
-    const connectAs = (clientId: string) => mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId, clean: true, username: 'carol', password: 'carol secret', reconnectPeriod: 0 });
+    const connectAs = (clientId: string) =>
+      mqtt.connectAsync(broker.url, {
+        protocolVersion: 4,
+        clientId,
+        clean: true,
+        username: 'carol',
+        password: 'carol secret',
+        reconnectPeriod: 0,
+      });
     const held = [await connectAs('one'), await connectAs('two')];
     const url = `mqtt://carol:carol%20secret@127.0.0.1:${broker.port}`;
     const refused = await sky.run(['send', 'limited', '--url', url], { input: 'no room\n' });
@@ -189,9 +252,14 @@ describe('bytes waiting per user', () => {
     const within = randomBytes(1024 * 1024);
     assert.equal((await sky.run(['send', 'quota', '--url', url()], { input: within })).code, 0);
     // 32 frames: more than the 16 a sender has in flight, which may get in past the quota.
-    const over = await sky.run(['send', 'quota', '--url', url(), '--frame-size', '256K'], { input: randomBytes(8 * 1024 * 1024) });
+    const over = await sky.run(['send', 'quota', '--url', url(), '--frame-size', '256K'], {
+      input: randomBytes(8 * 1024 * 1024),
+    });
     assert.equal(over.code, 1);
-    const waiting = /^skypipe: the broker refused more of this stream: user 'dora' has (\d\.\d) MiB waiting in pipes, and its quota is 2\.0 MiB; receive some, or ask for a larger quota\n$/.exec(over.stderr);
+    const waiting =
+      /^skypipe: the broker refused more of this stream: user 'dora' has (\d\.\d) MiB waiting in pipes, and its quota is 2\.0 MiB; receive some, or ask for a larger quota\n$/.exec(
+        over.stderr,
+      );
     assert.ok(waiting, over.stderr);
     assert.ok(Number(waiting[1]) >= 2 && Number(waiting[1]) <= 1 + 16 * 0.25 + 0.25, `${waiting[1]} MiB waiting`);
     // The pipe gives the stream that fitted; the refused one never finished.
@@ -200,7 +268,10 @@ describe('bytes waiting per user', () => {
     assert.ok(first.stdout.equals(within));
     const cut = await sky.run(['recv', 'quota', '--url', url(), '--sender-timeout', '1']);
     assert.equal(cut.code, 3);
-    assert.match(cut.stderr, /^skypipe: the sender lost its connection and has not come back for \d+ s after [\d.]+ (MiB|bytes) of its stream; the output is incomplete\n$/);
+    assert.match(
+      cut.stderr,
+      /^skypipe: the sender lost its connection and has not come back for \d+ s after [\d.]+ (MiB|bytes) of its stream; the output is incomplete\n$/,
+    );
     // Read, the pipes hold nothing: a sender gets in again.
     const again = await sky.run(['send', 'quota', '--url', url()], { input: 'room again\n' });
     assert.equal(again.code, 0, again.stderr);

@@ -17,7 +17,13 @@ describe('bad input', () => {
   it('reports a broker that refuses connections', async () => {
     const port = await freePort();
     const result = await sky.run(['send', 'x', '--url', `mqtt://127.0.0.1:${port}`], { input: 'data' });
-    assertOneLine(result, 1, new RegExp(`^skypipe: cannot reach broker mqtt://127\\.0\\.0\\.1:${port} \\(from --url\\): connection refused; is the broker running and the port right\\?\\n$`));
+    assertOneLine(
+      result,
+      1,
+      new RegExp(
+        `^skypipe: cannot reach broker mqtt://127\\.0\\.0\\.1:${port} \\(from --url\\): connection refused; is the broker running and the port right\\?\\n$`,
+      ),
+    );
   });
 
   it('gives up on a broker that never answers within 10 s', async () => {
@@ -30,13 +36,23 @@ describe('bad input', () => {
     const elapsed = Date.now() - started;
     for (const socket of sockets) socket.destroy();
     silent.close();
-    assertOneLine(result, 1, /^skypipe: cannot reach broker mqtt:\/\/127\.0\.0\.1:\d+ \(from SKYPIPE_URL\): no route or no answer; check the address and the network\n$/);
+    assertOneLine(
+      result,
+      1,
+      /^skypipe: cannot reach broker mqtt:\/\/127\.0\.0\.1:\d+ \(from SKYPIPE_URL\): no route or no answer; check the address and the network\n$/,
+    );
     assert.ok(elapsed < 12_000, `gave up after ${elapsed} ms`);
   });
 
   for (const [url, pattern] of [
-    ['nonsense', /^skypipe: --url: 'nonsense' is not a URL; use mqtt:\/\/HOST:PORT \(or mqtts:\/\/, ws:\/\/, wss:\/\/\)\n$/],
-    ['http://example.net', /^skypipe: --url: scheme 'http:' is not supported; use mqtt:\/\/, mqtts:\/\/, ws:\/\/ or wss:\/\/\n$/],
+    [
+      'nonsense',
+      /^skypipe: --url: 'nonsense' is not a URL; use mqtt:\/\/HOST:PORT \(or mqtts:\/\/, ws:\/\/, wss:\/\/\)\n$/,
+    ],
+    [
+      'http://example.net',
+      /^skypipe: --url: scheme 'http:' is not supported; use mqtt:\/\/, mqtts:\/\/, ws:\/\/ or wss:\/\/\n$/,
+    ],
     ['mqtt://:1883', /^skypipe: --url: 'mqtt:\/\/:1883' is not a URL/],
   ] as const) {
     it(`refuses the malformed URL ${url}`, async () => {
@@ -45,12 +61,40 @@ describe('bad input', () => {
   }
 
   it('refuses unknown options and bad sizes as usage errors', async () => {
-    assertOneLine(await sky.run(['recv', 'x', '--bogus']), 2, /^skypipe: Unknown argument: bogus; see skypipe --help\n$/);
-    assertOneLine(await sky.run(['send', 'x', '--capacity', 'lots'], { input: 'x' }), 2, /^skypipe: --capacity: 'lots' is not a size/);
-    assertOneLine(await sky.run(['broker', '--port', 'http']), 2, /^skypipe: --port: 'http' is not a port number \(0-65535, or off\)\n$/);
-    assertOneLine(await sky.run(['broker', '--tls-port', '70000']), 2, /^skypipe: --tls-port: '70000' is not a port number \(0-65535, or off\)\n$/);
-    assertOneLine(await sky.run(['send', 'x', '--frame-size', '100'], { input: 'x' }), 2, /^skypipe: --frame-size: '100' is not between 1K and 1M\n$/);
-    assertOneLine(await sky.run(['broker', '--redis', 'http://cache']), 2, /^skypipe: --redis: 'http:\/\/cache' is not a Redis URL; use redis:\/\/\[USER:PASSWORD@\]HOST\[:PORT\]\[\/DB\]\n$/);
-    assertOneLine(await sky.run(['broker', '--redis', 'redis://cache', '--data-dir', 'here']), 2, /^skypipe: --data-dir and --redis exclude each other: the data is in one place\n$/);
+    assertOneLine(
+      await sky.run(['recv', 'x', '--bogus']),
+      2,
+      /^skypipe: Unknown argument: bogus; see skypipe --help\n$/,
+    );
+    assertOneLine(
+      await sky.run(['send', 'x', '--capacity', 'lots'], { input: 'x' }),
+      2,
+      /^skypipe: --capacity: 'lots' is not a size/,
+    );
+    assertOneLine(
+      await sky.run(['broker', '--port', 'http']),
+      2,
+      /^skypipe: --port: 'http' is not a port number \(0-65535, or off\)\n$/,
+    );
+    assertOneLine(
+      await sky.run(['broker', '--tls-port', '70000']),
+      2,
+      /^skypipe: --tls-port: '70000' is not a port number \(0-65535, or off\)\n$/,
+    );
+    assertOneLine(
+      await sky.run(['send', 'x', '--frame-size', '100'], { input: 'x' }),
+      2,
+      /^skypipe: --frame-size: '100' is not between 1K and 1M\n$/,
+    );
+    assertOneLine(
+      await sky.run(['broker', '--redis', 'http://cache']),
+      2,
+      /^skypipe: --redis: 'http:\/\/cache' is not a Redis URL; use redis:\/\/\[USER:PASSWORD@\]HOST\[:PORT\]\[\/DB\]\n$/,
+    );
+    assertOneLine(
+      await sky.run(['broker', '--redis', 'redis://cache', '--data-dir', 'here']),
+      2,
+      /^skypipe: --data-dir and --redis exclude each other: the data is in one place\n$/,
+    );
   });
 });

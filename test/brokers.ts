@@ -30,7 +30,8 @@ export const brokerTest: TestFn = (name, body) => it(name, { timeout: TEST_TIMEO
  */
 export function missingBroker(suite: string, broker: string, reason: string): void {
   console.warn(`WARNING: ${suite} does not run on ${broker}: ${reason}`);
-  if (process.env.CI === 'true') it(`runs on ${broker}`, () => assert.fail(`${reason}; CI runs every broker (see .ci/run)`));
+  if (process.env.CI === 'true')
+    it(`runs on ${broker}`, () => assert.fail(`${reason}; CI runs every broker (see .ci/run)`));
   else it.skip(`SKIPPED: ${reason}`);
 }
 
@@ -57,6 +58,8 @@ export const BROKERS: BrokerUnderTest[] = [
   { name: 'skypipe (aedes)', url: undefined, bulkMiB: 256 },
   ...EXTERNAL.map(({ variable, ...broker }): BrokerUnderTest => {
     const url = process.env[variable];
-    return url ? { ...broker, url } : { ...broker, url, missing: `${variable} is not set: ${broker.name} is not installed or did not start` };
+    return url
+      ? { ...broker, url }
+      : { ...broker, url, missing: `${variable} is not set: ${broker.name} is not installed or did not start` };
   }),
 ].filter((broker) => chosen === undefined || chosen.includes(broker.name.split(' ')[0]!));

@@ -13,7 +13,9 @@ function localBrokers(sky: Sky): number[] {
     .map((line) => Number(line.trim().split(' ')[0]))
     .filter((pid) => {
       try {
-        return execFileSync('cat', [`/proc/${pid}/environ`], { encoding: 'latin1' }).includes(`XDG_STATE_HOME=${sky.env.XDG_STATE_HOME}\0`);
+        return execFileSync('cat', [`/proc/${pid}/environ`], { encoding: 'latin1' }).includes(
+          `XDG_STATE_HOME=${sky.env.XDG_STATE_HOME}\0`,
+        );
       } catch {
         return false;
       }
@@ -33,12 +35,18 @@ describe('the command line', () => {
   it('shows, stops and restarts the local broker, keeping what waits in pipes', async () => {
     const status = await sky.run(['broker', 'status']);
     assert.equal(status.code, 0);
-    assert.match(status.stdout.toString(), /^local broker: running, pid \d+, at mqtt:\/\/127\.0\.0\.1:\d+\ndata: .*local-broker-data\nlog: .*local-broker\.log\ncommands use the local broker/);
+    assert.match(
+      status.stdout.toString(),
+      /^local broker: running, pid \d+, at mqtt:\/\/127\.0\.0\.1:\d+\ndata: .*local-broker-data\nlog: .*local-broker\.log\ncommands use the local broker/,
+    );
     await sky.run(['send', 'kept'], { input: 'waiting\n' });
     const stopped = await sky.run(['broker', 'stop']);
     assert.match(stopped.stdout.toString(), /^stopped the local broker \(pid \d+\)\n$/);
     assert.equal(localBrokers(sky).length, 0);
-    assert.match((await sky.run(['broker', 'status'])).stdout.toString(), /^local broker: not running; the next skypipe command starts it\n/);
+    assert.match(
+      (await sky.run(['broker', 'status'])).stdout.toString(),
+      /^local broker: not running; the next skypipe command starts it\n/,
+    );
     const received = await sky.run(['recv', 'kept']);
     assert.equal(received.stdout.toString(), 'waiting\n');
     assert.equal(localBrokers(sky).length, 1);
@@ -80,7 +88,8 @@ describe('the command line', () => {
     assert.equal(sender.code, 0);
     assert.match(sender.stdout.toString(), /skypipe: sent [\d.]+ (KiB|MiB) at [\d.]+ (KiB|MiB)\/s/);
     await receiver.result;
-    const quiet = await sky.shell(`script -qfec '${slow} | $SKYPIPE send -q shown' /dev/null`, { input: 'pipe' }).result;
+    const quiet = await sky.shell(`script -qfec '${slow} | $SKYPIPE send -q shown' /dev/null`, { input: 'pipe' })
+      .result;
     assert.equal(quiet.code, 0);
     assert.doesNotMatch(quiet.stdout.toString(), /skypipe:/);
     const drained = await sky.run(['recv', 'shown']);

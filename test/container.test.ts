@@ -5,7 +5,17 @@
 // argument; npm installs from this machine's cache.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -38,7 +48,10 @@ function assembleBaseImage(): void {
       copyFileSync(realpathSync(source), join(root, target));
     };
     const node = realpathSync(process.execPath);
-    const npm = resolve(dirname(realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim())), '..');
+    const npm = resolve(
+      dirname(realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim())),
+      '..',
+    );
     place(node, '/usr/local/bin/node');
     cpSync(npm, join(root, '/usr/local/lib/node_modules/npm'), { recursive: true });
     symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, '/usr/local/bin/npm'));
@@ -74,7 +87,21 @@ describe('the container image', () => {
   before(() => {
     assembleBaseImage();
     const cache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
-    must(['build', '--format', 'docker', ...LIMITS, '--build-arg', `NODE_IMAGE=${BASE_IMAGE}`, '--build-arg', 'NPM_CI_FLAGS=--offline --cache /npm-cache', '-v', `${cache}:/npm-cache`, '-t', IMAGE, REPOSITORY]);
+    must([
+      'build',
+      '--format',
+      'docker',
+      ...LIMITS,
+      '--build-arg',
+      `NODE_IMAGE=${BASE_IMAGE}`,
+      '--build-arg',
+      'NPM_CI_FLAGS=--offline --cache /npm-cache',
+      '-v',
+      `${cache}:/npm-cache`,
+      '-t',
+      IMAGE,
+      REPOSITORY,
+    ]);
   });
   after(async () => {
     podman(['rm', '-f', container]);
@@ -91,19 +118,46 @@ describe('the container image', () => {
       Volumes: Record<string, object>;
       ExposedPorts: Record<string, object>;
     };
-    const healthcheck = JSON.parse(must(['image', 'inspect', '--format', '{{json .Config.Healthcheck}}', IMAGE])) as { Test: string[] } | null;
+    const healthcheck = JSON.parse(must(['image', 'inspect', '--format', '{{json .Config.Healthcheck}}', IMAGE])) as {
+      Test: string[];
+    } | null;
     // The suite runs `node dist/skypipe.mjs broker ...` from the checkout; the image, the same file under /app.
     assert.deepEqual(config.Entrypoint, ['node', `/app/${relative(REPOSITORY, SKYPIPE)}`, 'broker']);
     assert.equal(config.User, '10001:10001');
     assert.deepEqual(Object.keys(config.Volumes), ['/data']);
-    assert.deepEqual(Object.keys(config.ExposedPorts).sort(), ['1883/tcp', '8080/tcp', '8083/tcp', '8443/tcp', '8883/tcp']);
+    assert.deepEqual(Object.keys(config.ExposedPorts).sort(), [
+      '1883/tcp',
+      '8080/tcp',
+      '8083/tcp',
+      '8443/tcp',
+      '8883/tcp',
+    ]);
     assert.deepEqual(healthcheck?.Test.slice(0, 3), ['CMD', 'node', '-e']);
   });
 
   it('serves a pipe to its user, keeps what waits in it across a restart, and stops cleanly on SIGTERM', async () => {
     const [port, http] = [await freePort(), await freePort()];
     const start = () =>
-      must(['run', '-d', '--name', container, '--network', 'host', ...LIMITS, '-v', `${volume}:/data`, '-e', `SKYPIPE_BROKER_PORT=${port}`, '-e', `SKYPIPE_BROKER_HTTP_PORT=${http}`, '-e', 'SKYPIPE_BROKER_USER=edge', '-e', 'SKYPIPE_BROKER_PASSWORD=edge-password', IMAGE]);
+      must([
+        'run',
+        '-d',
+        '--name',
+        container,
+        '--network',
+        'host',
+        ...LIMITS,
+        '-v',
+        `${volume}:/data`,
+        '-e',
+        `SKYPIPE_BROKER_PORT=${port}`,
+        '-e',
+        `SKYPIPE_BROKER_HTTP_PORT=${http}`,
+        '-e',
+        'SKYPIPE_BROKER_USER=edge',
+        '-e',
+        'SKYPIPE_BROKER_PASSWORD=edge-password',
+        IMAGE,
+      ]);
     const url = `mqtt://edge:edge-password@127.0.0.1:${port}`;
     const listening = async () => {
       const deadline = Date.now() + 20_000;

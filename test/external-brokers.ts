@@ -1,7 +1,17 @@
 // Mosquitto, NATS and RabbitMQ as test processes on loopback ports of their own. The test runner
 // starts one of each for the core suite; the fault suite starts private ones it can kill.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +44,10 @@ const RECIPES: Record<ExternalKind, Recipe> = {
       // loses no more than that. Stock, its queue keeps 1,000 messages per client and drops the rest.
       const config = join(owned(dir, 'mosquitto'), 'mosquitto.conf');
       const recommended = settings.base === 'recommended' ? 'max_queued_messages 0\n' : '';
-      writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\n${recommended}${settings.extra ?? ''}`);
+      writeFileSync(
+        config,
+        `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\n${recommended}${settings.extra ?? ''}`,
+      );
       chmodSync(config, 0o644);
       return spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'ignore'], detached: true });
     },
@@ -45,7 +58,10 @@ const RECIPES: Record<ExternalKind, Recipe> = {
     async launch(binary, port, dir, settings) {
       // JetStream on, its MQTT listener on loopback; nothing else to recommend.
       const config = join(owned(dir), 'nats.conf');
-      writeFileSync(config, `listen: 127.0.0.1:-1\nserver_name: skypipe_test\njetstream { store_dir: "${dir}/js" }\nmqtt { listen: 127.0.0.1:${port} }\n${settings.extra ?? ''}`);
+      writeFileSync(
+        config,
+        `listen: 127.0.0.1:-1\nserver_name: skypipe_test\njetstream { store_dir: "${dir}/js" }\nmqtt { listen: 127.0.0.1:${port} }\n${settings.extra ?? ''}`,
+      );
       return spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'ignore'], detached: true });
     },
   },
@@ -56,7 +72,10 @@ const RECIPES: Record<ExternalKind, Recipe> = {
       owned(dir, 'rabbitmq');
       // Stock, a session nobody uses for 24 h expires with what waits in it; the listener's
       // backlog of 128 made a thousand clients connecting within 3 s time out.
-      const recommended = settings.base === 'recommended' ? 'mqtt.subscription_ttl = infinity\nmqtt.tcp_listen_options.backlog = 4096\n' : '';
+      const recommended =
+        settings.base === 'recommended'
+          ? 'mqtt.subscription_ttl = infinity\nmqtt.tcp_listen_options.backlog = 4096\n'
+          : '';
       const [amqp, dist] = [await freePort(), await freePort()];
       writeFileSync(
         join(dir, 'rabbitmq.conf'),
@@ -181,21 +200,28 @@ export class ExternalBroker {
     this.child = null;
     if (child?.pid === undefined) return;
     signalQuietly(-child.pid, signal);
-    if (this.kind === 'rabbitmq') for (const pid of processesWithEnvironment(`RABBITMQ_NODENAME=${rabbitNodeName(this.port)}`)) signalQuietly(pid, signal);
+    if (this.kind === 'rabbitmq')
+      for (const pid of processesWithEnvironment(`RABBITMQ_NODENAME=${rabbitNodeName(this.port)}`))
+        signalQuietly(pid, signal);
   }
 
   /** Kills the broker and waits until its port is free, so a restart can take it. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
     this.stop(signal);
-    if (child !== null && child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    if (child !== null && child.exitCode === null && child.signalCode === null)
+      await new Promise((resolve) => child.once('exit', resolve));
     const deadline = Date.now() + 30_000;
     while ((await answers(this.port, 0.1)) && Date.now() < deadline) await sleep(100);
   }
 }
 
 /** For a describe block: a private broker of `kind` (its own process and data; the settings the README recommends unless told), and a sky. */
-export function skyWithExternalBroker(kind: ExternalKind, binary: string, settings: BrokerSettings = { base: 'recommended' }): { sky: Sky; broker: ExternalBroker } {
+export function skyWithExternalBroker(
+  kind: ExternalKind,
+  binary: string,
+  settings: BrokerSettings = { base: 'recommended' },
+): { sky: Sky; broker: ExternalBroker } {
   const sky = new Sky();
   // Brokers drop root privileges to users of their own, who must reach the directory.
   const dir = mkdtempSync(join(tmpdir(), `skypipe-${kind}-`));

@@ -45,7 +45,9 @@ for (const target of BROKERS) {
         const name = `cut-${side}`;
         const receiver = sky.start(['recv', name, '--url', side === 'receiver' ? proxy.url : broker.url]);
         await consumerAttached(broker.url, name);
-        const sender = sky.start(['send', name, '--url', side === 'sender' ? proxy.url : broker.url], { input: 'pipe' });
+        const sender = sky.start(['send', name, '--url', side === 'sender' ? proxy.url : broker.url], {
+          input: 'pipe',
+        });
         const feeding = feedSlowly(sender, data);
         await until(() => receiver.output().length >= 6 * 1024 * 1024, 'the first 6 MiB at the receiver');
         proxy.cut(10_000);
@@ -72,7 +74,10 @@ for (const target of BROKERS) {
       const [sent, received] = [await sender.result, await receiver.result];
       assert.equal(sent.code, 0, sent.stderr);
       assert.equal(received.code, 0, received.stderr);
-      assert.ok(received.stdout.equals(data), `the stream arrived byte for byte (${received.stdout.length} of ${data.length} bytes)`);
+      assert.ok(
+        received.stdout.equals(data),
+        `the stream arrived byte for byte (${received.stdout.length} of ${data.length} bytes)`,
+      );
     });
 
     test('keeps buffered streams through a broker killed with SIGKILL and restarted', async () => {
@@ -104,7 +109,10 @@ for (const target of BROKERS) {
       const received = await receiver.result;
       assert.equal(received.code, 3);
       assert.equal(received.stdout.toString(), 'first line\n');
-      assert.match(received.stderr, /^skypipe: the sender lost its connection and has not come back for \d+ s after 11 bytes of its stream; the output is incomplete\n$/);
+      assert.match(
+        received.stderr,
+        /^skypipe: the sender lost its connection and has not come back for \d+ s after 11 bytes of its stream; the output is incomplete\n$/,
+      );
       assert.equal((await sky.run(['send', 'orphan', '--url', broker.url], { input: 'next\n' })).code, 0);
       const next = await sky.run(['recv', 'orphan', '--url', broker.url]);
       assert.equal(next.code, 0, next.stderr);
@@ -116,7 +124,13 @@ for (const target of BROKERS) {
       const receiver = sky.start(['recv', 'garbage', '--url', broker.url]);
       await consumerAttached(broker.url, 'garbage');
       const foreign = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
-      const future = encodeFrame({ type: 'data', streamId: randomBytes(16), seq: 0, offset: 0, payload: Buffer.from('from the future') });
+      const future = encodeFrame({
+        type: 'data',
+        streamId: randomBytes(16),
+        seq: 0,
+        offset: 0,
+        payload: Buffer.from('from the future'),
+      });
       future[2] = FRAME_VERSION + 1;
       await foreign.publishAsync(topics.data, randomBytes(100), { qos: 1 });
       await foreign.publishAsync(topics.data, Buffer.from('SP'), { qos: 1 });
@@ -151,7 +165,11 @@ for (const target of BROKERS) {
     test('warns when a foreign client wiped the session that held a pipe, and the pipe works on', async () => {
       assert.equal((await sky.run(['send', 'lost', '--url', broker.url], { input: 'gone\n' })).code, 0);
       // A foreign client with the mailbox's client id and a clean session wipes the session.
-      const foreign = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: pipeTopics('lost').mailboxClientId, clean: true });
+      const foreign = await mqtt.connectAsync(broker.url, {
+        protocolVersion: 4,
+        clientId: pipeTopics('lost').mailboxClientId,
+        clean: true,
+      });
       await foreign.endAsync();
       const sent = await sky.run(['send', 'lost', '--url', broker.url], { input: 'after\n' });
       assert.equal(sent.code, 0, sent.stderr);
@@ -171,7 +189,11 @@ for (const target of BROKERS) {
       sender.child.stdin!.write('before\n');
       await until(() => receiver.output().length > 0, 'the first line at the receiver');
       // Same client id, persistent session: the broker closes the receiver's connection.
-      const foreign = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: pipeTopics('seized').mailboxClientId, clean: false });
+      const foreign = await mqtt.connectAsync(broker.url, {
+        protocolVersion: 4,
+        clientId: pipeTopics('seized').mailboxClientId,
+        clean: false,
+      });
       await sleep(500);
       await foreign.endAsync();
       sender.child.stdin!.end('after\n');
@@ -197,14 +219,24 @@ for (const target of BROKERS) {
         const input = new PassThrough();
         input.write(lines[0]);
         inputs.push(input);
-        sends.push(send({ target: brokerTarget, topics: pipeTopics('crowd'), input, settings: DEFAULT_SEND_SETTINGS, events: { warn: (message) => warnings.push(message) } }));
+        sends.push(
+          send({
+            target: brokerTarget,
+            topics: pipeTopics('crowd'),
+            input,
+            settings: DEFAULT_SEND_SETTINGS,
+            events: { warn: (message) => warnings.push(message) },
+          }),
+        );
         // Connections spread over 3 s, as a fleet's would, rather than a SYN flood in one instant.
         await sleep(3);
       }
       // Every sender is connected with its stream open once the first line of each has arrived.
       const firstLines = expected.filter((_, index) => index % linesEach === 0).join('').length;
       await until(() => receiver.output().length >= firstLines, 'the first line of every sender', 120_000);
-      inputs.forEach((input, sender) => input.end(expected.slice(sender * linesEach + 1, (sender + 1) * linesEach).join('')));
+      inputs.forEach((input, sender) =>
+        input.end(expected.slice(sender * linesEach + 1, (sender + 1) * linesEach).join('')),
+      );
       const lengths = await Promise.all(sends);
       assert.equal(lengths.length, senders);
       assert.deepEqual(warnings, []);
@@ -214,7 +246,10 @@ for (const target of BROKERS) {
       await sleep(1000); // anything written twice would show up now
       receiver.child.kill('SIGINT');
       const received = await receiver.result;
-      const lines = received.stdout.toString().split(/(?<=\n)/).filter((line) => line !== '');
+      const lines = received.stdout
+        .toString()
+        .split(/(?<=\n)/)
+        .filter((line) => line !== '');
       const arrived = new Set(lines);
       const missing = expected.filter((line) => !arrived.has(line)).length;
       assert.equal(missing, 0, `${missing} of ${expected.length} lines missing; receiver said: ${received.stderr}`);

@@ -25,14 +25,17 @@ describe('flow control', () => {
     const expected = createHash('sha256');
     for (let i = 0; i < 96; i++) expected.update(chunk);
     const baseline = broker.rss();
-    const receiver = sky.shell(`$SKYPIPE recv slow --url ${broker.url} | ${process.execPath} ${SLOW_READER} ${8 * 1024 * 1024}`);
+    const receiver = sky.shell(
+      `$SKYPIPE recv slow --url ${broker.url} | ${process.execPath} ${SLOW_READER} ${8 * 1024 * 1024}`,
+    );
     await sleep(500);
     const sender = sky.start(['send', 'slow', '--capacity', '4M', '--url', broker.url], { input: 'pipe' });
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, broker.rss())), 100);
     void (async () => {
       for (let i = 0; i < 96; i++) {
-        if (!sender.child.stdin!.write(chunk)) await new Promise((resolve) => sender.child.stdin!.once('drain', resolve));
+        if (!sender.child.stdin!.write(chunk))
+          await new Promise((resolve) => sender.child.stdin!.once('drain', resolve));
       }
       sender.child.stdin!.end();
     })();

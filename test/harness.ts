@@ -34,7 +34,10 @@ export const SLOW_READER = resolve(import.meta.dirname ?? new URL('.', import.me
 export const LINE_WRITER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'line-writer.js');
 /** A preload that moves a process's wall clock by SKYPIPE_TEST_CLOCK_OFFSET_MS. */
 export const CLOCK_OFFSET = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'clock-offset.js');
-export const CHUNKED_WRITER = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'chunked-writer.js');
+export const CHUNKED_WRITER = resolve(
+  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
+  'chunked-writer.js',
+);
 
 /** A private world for a test: its own state directory (so its own local broker). */
 export class Sky {
@@ -60,7 +63,9 @@ export class Sky {
   private readonly started: Running[] = [];
 
   start(args: string[], options: RunOptions = {}): Running {
-    return this.track(startProcess(process.execPath, [SKYPIPE, ...args], { ...options, env: { ...this.env, ...options.env } }));
+    return this.track(
+      startProcess(process.execPath, [SKYPIPE, ...args], { ...options, env: { ...this.env, ...options.env } }),
+    );
   }
 
   run(args: string[], options: RunOptions = {}): Promise<Result> {
@@ -116,18 +121,28 @@ export function assertSameBytes(actual: Buffer, expected: Buffer, what: string):
   if (actual.equals(expected)) return;
   let at = 0;
   while (at < Math.min(actual.length, expected.length) && actual[at] === expected[at]) at++;
-  assert.fail(`${what}: ${actual.length} bytes where ${expected.length} were expected, the first difference at byte ${at}`);
+  assert.fail(
+    `${what}: ${actual.length} bytes where ${expected.length} were expected, the first difference at byte ${at}`,
+  );
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolveSleep) => setTimeout(resolveSleep, ms));
 
 /** Waits until `check` holds, polling; fails with `what` after `ms`. */
 /** Waits until `check` holds; a timeout says what it waited for, and what the `watched` processes said on stderr. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000, watched: Running[] = []): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 20_000,
+  watched: Running[] = [],
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) {
-      const said = watched.map(({ child, stderrSoFar }) => `${child.spawnargs.slice(2).join(' ')} (exit ${child.exitCode ?? child.signalCode ?? 'not yet'}): ${JSON.stringify(stderrSoFar())}`);
+      const said = watched.map(
+        ({ child, stderrSoFar }) =>
+          `${child.spawnargs.slice(2).join(' ')} (exit ${child.exitCode ?? child.signalCode ?? 'not yet'}): ${JSON.stringify(stderrSoFar())}`,
+      );
       throw new Error([`timed out waiting for ${what}`, ...said].join('; '));
     }
     await sleep(25);
@@ -172,7 +187,10 @@ export class ForegroundBroker {
     const data = this.dataDir === null ? [] : ['--data-dir', this.dataDir];
     this.running = this.sky.start(['broker', '--port', String(this.port), ...data, ...this.extraArgs]);
     const running = this.running;
-    await until(() => running.stderrSoFar().includes('listening') || running.child.exitCode !== null, 'the broker to listen');
+    await until(
+      () => running.stderrSoFar().includes('listening') || running.child.exitCode !== null,
+      'the broker to listen',
+    );
     if (running.child.exitCode !== null) throw new Error(`broker failed: ${running.stderrSoFar()}`);
   }
 

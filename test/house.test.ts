@@ -1,8 +1,9 @@
-// The shape of the source tree: which layer may import which, and no import cycles.
+// The shape of the source tree: which layer may import which, no import cycles, the formatter's output.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import * as prettier from 'prettier';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SRC = join(ROOT, 'src');
@@ -25,7 +26,9 @@ interface Import {
 function importsOf(file: string): Import[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
   const found: Import[] = [];
-  for (const match of text.matchAll(/(?:^import|^export)[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|^import\s+'([^']+)'/gm)) {
+  for (const match of text.matchAll(
+    /(?:^import|^export)[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|^import\s+'([^']+)'/gm,
+  )) {
     const spec = (match[1] ?? match[2] ?? match[3])!;
     const local = spec.startsWith('.');
     const to = local ? relative(ROOT, resolve(dirname(join(ROOT, file)), spec)).replace(/\.js$/, '.ts') : spec;
@@ -92,7 +95,8 @@ describe('the source tree', () => {
 
   it('has no import cycle', () => {
     const edges = new Map<string, string[]>();
-    for (const one of imports.filter((each) => each.local)) edges.set(one.from, [...(edges.get(one.from) ?? []), one.to]);
+    for (const one of imports.filter((each) => each.local))
+      edges.set(one.from, [...(edges.get(one.from) ?? []), one.to]);
     const cycles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();
     const visit = (file: string, path: string[]): void => {
@@ -107,5 +111,17 @@ describe('the source tree', () => {
     };
     for (const file of files) visit(file, []);
     assert.deepEqual(cycles, []);
+  });
+
+  it("is the formatter's output (npm run format)", async () => {
+    const checked = [...files, ...sourceFiles(join(ROOT, 'test')), ...sourceFiles(join(ROOT, 'bench'))];
+    const unformatted: string[] = [];
+    for (const file of checked) {
+      const path = join(ROOT, file);
+      const options = await prettier.resolveConfig(path);
+      assert.ok(options !== null, 'the formatter has its configuration');
+      if (!(await prettier.check(readFileSync(path, 'utf8'), { ...options, filepath: path }))) unformatted.push(file);
+    }
+    assert.deepEqual(unformatted, []);
   });
 });

@@ -37,7 +37,12 @@ describe('broker limits', () => {
   let broker: ForegroundBroker;
 
   before(async () => {
-    broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), ['--max-packet-size', String(MAX_PACKET), '--pipe-capacity', '64K']);
+    broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), [
+      '--max-packet-size',
+      String(MAX_PACKET),
+      '--pipe-capacity',
+      '64K',
+    ]);
     await broker.start();
   });
   after(async () => {
@@ -55,7 +60,12 @@ describe('broker limits', () => {
     await client.publishAsync('skypipe/v1/x/e/t', 'echo', { qos: 1 });
     await sleep(200);
     await client.endAsync();
-    for (const topic of topics) assert.deepEqual(JSON.parse(received.get(topic) ?? 'null'), { skypipe: version, maximumPacketSize: MAX_PACKET, pipeCapacity: CAPACITY }, topic);
+    for (const topic of topics)
+      assert.deepEqual(
+        JSON.parse(received.get(topic) ?? 'null'),
+        { skypipe: version, maximumPacketSize: MAX_PACKET, pipeCapacity: CAPACITY },
+        topic,
+      );
   });
 
   it('closes the connection of a client that starts a packet over the maximum, before reading its body', async () => {
@@ -71,7 +81,8 @@ describe('broker limits', () => {
     let written = 0;
     const piece = Buffer.alloc(1024 * 1024);
     while (!closed && written < total) {
-      if (!socket.write(piece)) await new Promise((resolve) => (socket.once('drain', resolve), socket.once('close', resolve)));
+      if (!socket.write(piece))
+        await new Promise((resolve) => (socket.once('drain', resolve), socket.once('close', resolve)));
       written += piece.length;
     }
     await sleep(200);

@@ -52,7 +52,10 @@ describe('MQTT 5 on Mosquitto', () => {
     return;
   }
   // 70,000 bytes: skypipe's 1 MiB frames do not fit, 64 KiB ones do.
-  const { sky, broker } = skyWithExternalBroker('mosquitto', binary, { base: 'recommended', extra: 'max_packet_size 70000\n' });
+  const { sky, broker } = skyWithExternalBroker('mosquitto', binary, {
+    base: 'recommended',
+    extra: 'max_packet_size 70000\n',
+  });
 
   it('keeps a durable session after its connection ends (session expiry)', async () => {
     const target = parseBrokerUrl(broker.url, 'the test');
@@ -64,7 +67,11 @@ describe('MQTT 5 on Mosquitto', () => {
     await publish(other.client, 'kept/topic', Buffer.from('waited'), { qos: 1 });
     await disconnect(other.client);
     const got: string[] = [];
-    const again = await connect(target, { clientId, clean: false, deliver: (packet, ack) => (got.push(packet.payload.toString()), ack()) });
+    const again = await connect(target, {
+      clientId,
+      clean: false,
+      deliver: (packet, ack) => (got.push(packet.payload.toString()), ack()),
+    });
     assert.equal(target.protocolVersion, 5);
     assert.equal(again.sessionPresent, true);
     await until(() => got.length > 0, 'the queued message');
@@ -97,7 +104,10 @@ describe('MQTT 5 on Mosquitto', () => {
     assert.equal(sent.code, 0, sent.stderr);
     const received = await sky.run(['recv', 'small-packets', '--url', broker.url]);
     assert.equal(received.code, 0, received.stderr);
-    assert.ok(received.stdout.equals(data), `the stream arrived byte for byte (${received.stdout.length} of ${data.length} bytes)`);
+    assert.ok(
+      received.stdout.equals(data),
+      `the stream arrived byte for byte (${received.stdout.length} of ${data.length} bytes)`,
+    );
   });
 
   it('under MQTT 3.1.1, where the limit goes unsaid, gives up on frames the broker keeps refusing, and takes --frame-size', async () => {
@@ -112,9 +122,15 @@ describe('MQTT 5 on Mosquitto', () => {
       });
     await assert.rejects(sendAs311(DEFAULT_SEND_SETTINGS.frameBytes), (error: Error) => {
       // Random bytes: the frame ends at the last newline byte in its megabyte.
-      const match = /^the broker closed the connection 5 times in a row while a (\d+)-byte frame was on its way, acknowledging nothing: it probably takes smaller packets; raise its maximum packet size \(Mosquitto: max_packet_size\) or send smaller frames with --frame-size$/.exec(error.message);
+      const match =
+        /^the broker closed the connection 5 times in a row while a (\d+)-byte frame was on its way, acknowledging nothing: it probably takes smaller packets; raise its maximum packet size \(Mosquitto: max_packet_size\) or send smaller frames with --frame-size$/.exec(
+          error.message,
+        );
       assert.ok(match, error.message);
-      assert.ok(Number(match[1]) > 70_000 && Number(match[1]) <= DEFAULT_SEND_SETTINGS.frameBytes + HEADER_BYTES, match[1]);
+      assert.ok(
+        Number(match[1]) > 70_000 && Number(match[1]) <= DEFAULT_SEND_SETTINGS.frameBytes + HEADER_BYTES,
+        match[1],
+      );
       return true;
     });
     assert.equal(await sendAs311(32 * 1024), 2 * 1024 * 1024);
@@ -124,7 +140,10 @@ describe('MQTT 5 on Mosquitto', () => {
 describe('MQTT 5 on Mosquitto with a tiny maximum packet size', () => {
   const binary = installed('mosquitto');
   if (binary === null) return; // reported above
-  const { sky, broker } = skyWithExternalBroker('mosquitto', binary, { base: 'recommended', extra: 'max_packet_size 600\n' });
+  const { sky, broker } = skyWithExternalBroker('mosquitto', binary, {
+    base: 'recommended',
+    extra: 'max_packet_size 600\n',
+  });
 
   it('refuses to send with a one-line reason naming the setting', async () => {
     const sent = await sky.run(['send', 'x', '--url', broker.url], { input: 'hello\n' });
@@ -146,14 +165,20 @@ describe('MQTT 5 refusals on Mosquitto', () => {
   spawnSync('mosquitto_passwd', ['-b', '-c', passwords, 'alice', 'secret']);
   chmodSync(passwords, 0o644);
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const { sky, broker } = skyWithExternalBroker('mosquitto', binary, { base: 'recommended', extra: `allow_anonymous false\npassword_file ${passwords}\n` });
+  const { sky, broker } = skyWithExternalBroker('mosquitto', binary, {
+    base: 'recommended',
+    extra: `allow_anonymous false\npassword_file ${passwords}\n`,
+  });
 
   it('names the refusal in one line: wrong password, no credentials', async () => {
     const port = broker.port;
     // Mosquitto 2.0 answers both with reason code 0x87 under MQTT 5; without credentials, that means they are needed.
     const refusals = [
       [`mqtt://alice:wrong@127.0.0.1:${port}`, 'the broker says this user is not authorized'],
-      [`mqtt://127.0.0.1:${port}`, 'the broker requires a user name and password; give --username and --password (or SKYPIPE_USERNAME and SKYPIPE_PASSWORD)'],
+      [
+        `mqtt://127.0.0.1:${port}`,
+        'the broker requires a user name and password; give --username and --password (or SKYPIPE_USERNAME and SKYPIPE_PASSWORD)',
+      ],
     ];
     for (const [url, reason] of refusals) {
       const sent = await sky.run(['send', 'x', '--url', url!], { input: 'hi\n' });

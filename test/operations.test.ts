@@ -9,7 +9,9 @@ import { consumerAttached, ForegroundBroker, freePort, Sky, sleep, until } from 
 
 /** The queued-messages gauge of one session, or null when it has no line. */
 function queuedIn(metrics: string, session: string): number | null {
-  const line = metrics.split('\n').find((text) => text.startsWith(`skypipe_broker_queued_messages{session="${session}"} `));
+  const line = metrics
+    .split('\n')
+    .find((text) => text.startsWith(`skypipe_broker_queued_messages{session="${session}"} `));
   return line === undefined ? null : Number(line.split(' ')[1]);
 }
 
@@ -47,12 +49,21 @@ describe('the broker as a service', () => {
     assert.equal(bytes, 100_000 + 32 * queuedIn(metrics, session)! + 32, 'the bytes of the frames that wait');
     const got = await sky.run(['recv', 'metered', '--url', broker.url]);
     assert.equal(got.code, 0, got.stderr);
-    assert.equal(queuedIn(await (await fetch(`${http}/metrics`)).text(), session), null, 'nothing waits once it is received');
+    assert.equal(
+      queuedIn(await (await fetch(`${http}/metrics`)).text(), session),
+      null,
+      'nothing waits once it is received',
+    );
     assert.equal((await fetch(`${http}/elsewhere`)).status, 404);
   });
 
   it('logs one JSON object per line on standard output', async () => {
-    const lines = broker.running!.output().toString().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; name: string });
+    const lines = broker
+      .running!.output()
+      .toString()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; name: string });
     assert.equal(lines[0]!.msg, 'listening');
     assert.ok(lines.every((line) => line.name === 'skypipe-broker'));
     assert.ok(lines.some((line) => line.msg === 'client connected'));
@@ -79,7 +90,10 @@ describe('the broker as a service', () => {
     const [sent, received] = [await sender.result, await receiver.result];
     assert.equal(sent.code, 0, sent.stderr);
     assert.equal(received.code, 0, received.stderr);
-    assert.ok(received.stdout.equals(live), `the live stream, byte for byte (${received.stdout.length} of ${live.length} bytes)`);
+    assert.ok(
+      received.stdout.equals(live),
+      `the live stream, byte for byte (${received.stdout.length} of ${live.length} bytes)`,
+    );
     const kept = await sky.run(['recv', 'kept', '--url', broker.url]);
     assert.equal(kept.code, 0, kept.stderr);
     assert.ok(kept.stdout.equals(buffered), 'the buffered stream, byte for byte');

@@ -22,7 +22,11 @@ describe('two broker instances on one Redis', () => {
   before(async () => {
     const port = await freePort();
     // In memory only: the brokers come and go here, not Redis.
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', sky.dir], { stdio: 'ignore' });
+    redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', sky.dir],
+      { stdio: 'ignore' },
+    );
     const url = `redis://127.0.0.1:${port}`;
     first = new ForegroundBroker(sky, null, ['--redis', url]);
     second = new ForegroundBroker(sky, null, ['--redis', url]);
@@ -61,7 +65,10 @@ describe('two broker instances on one Redis', () => {
     for (const [index, data] of streams.entries()) {
       const received = await sky.run(['recv', 'survivor', '--url', second.url]);
       assert.equal(received.code, 0, received.stderr);
-      assert.ok(received.stdout.equals(data), `stream ${index + 1}, byte for byte (${received.stdout.length} of ${data.length} bytes)`);
+      assert.ok(
+        received.stdout.equals(data),
+        `stream ${index + 1}, byte for byte (${received.stdout.length} of ${data.length} bytes)`,
+      );
     }
   });
 });

@@ -24,7 +24,18 @@ describe('TLS and WebSocket listeners', () => {
     urls.mqtts = `mqtts://127.0.0.1:${tls}`;
     urls.ws = `ws://127.0.0.1:${ws}`;
     urls.wss = `wss://localhost:${wss}`;
-    const args = ['--tls-port', String(tls), '--ws-port', String(ws), '--wss-port', String(wss), '--cert', join(certs, 'server.pem'), '--key', join(certs, 'server.key')];
+    const args = [
+      '--tls-port',
+      String(tls),
+      '--ws-port',
+      String(ws),
+      '--wss-port',
+      String(wss),
+      '--cert',
+      join(certs, 'server.pem'),
+      '--key',
+      join(certs, 'server.key'),
+    ];
     broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), args);
     await broker.start();
   });
@@ -44,7 +55,10 @@ describe('TLS and WebSocket listeners', () => {
     const again = await sky.run(['broker', 'cert', '--dir', certs]);
     assert.equal(again.code, 1);
     assert.equal(again.stdout.length, 0);
-    assert.equal(again.stderr, `skypipe: cannot make certificates: ${join(certs, 'ca.pem')} exists; remove it, or pass --force to replace the certificates there\n`);
+    assert.equal(
+      again.stderr,
+      `skypipe: cannot make certificates: ${join(certs, 'ca.pem')} exists; remove it, or pass --force to replace the certificates there\n`,
+    );
   });
 
   it('carries a stream from MQTT over TLS to secure WebSocket with a pinned certificate', async () => {
@@ -98,8 +112,16 @@ describe('TLS and WebSocket listeners', () => {
         1,
         `skypipe: cannot use broker ${urls.wss.replace('wss:', 'ws:')}/ (from --url): the broker hung up during the handshake; if that port speaks TLS, use mqtts:// or wss://\n`,
       ],
-      [['--url', broker.url, '--pin', pin], 2, `skypipe: --pin is for brokers reached over TLS (mqtts:// or wss://), not ${broker.url}\n`],
-      [['--url', urls.mqtts, '--pin', 'sha256:12:34'], 2, "skypipe: --pin: 'sha256:12:34' is not a SHA-256 fingerprint; give the sha256:… line that 'skypipe broker cert' printed\n"],
+      [
+        ['--url', broker.url, '--pin', pin],
+        2,
+        `skypipe: --pin is for brokers reached over TLS (mqtts:// or wss://), not ${broker.url}\n`,
+      ],
+      [
+        ['--url', urls.mqtts, '--pin', 'sha256:12:34'],
+        2,
+        "skypipe: --pin: 'sha256:12:34' is not a SHA-256 fingerprint; give the sha256:… line that 'skypipe broker cert' printed\n",
+      ],
     ];
     for (const [args, code, message] of cases) {
       const sent = await sky.run(['send', 'refused', ...args], { input: 'never\n' });
@@ -116,15 +138,39 @@ describe('TLS and WebSocket listeners', () => {
   it('refuses to start a TLS listener without a certificate, or with every listener off', async () => {
     const noCert = await sky.run(['broker', '--port', 'off', '--wss-port', '0']);
     assert.equal(noCert.code, 2);
-    assert.equal(noCert.stderr, "skypipe: --wss-port needs --cert and --key; 'skypipe broker cert' makes a self-signed pair\n");
-    const missing = await sky.run(['broker', '--tls-port', '0', '--cert', join(certs, 'nothing.pem'), '--key', join(certs, 'server.key')]);
+    assert.equal(
+      noCert.stderr,
+      "skypipe: --wss-port needs --cert and --key; 'skypipe broker cert' makes a self-signed pair\n",
+    );
+    const missing = await sky.run([
+      'broker',
+      '--tls-port',
+      '0',
+      '--cert',
+      join(certs, 'nothing.pem'),
+      '--key',
+      join(certs, 'server.key'),
+    ]);
     assert.equal(missing.code, 2);
     assert.equal(missing.stderr, `skypipe: --cert: cannot read ${join(certs, 'nothing.pem')}: no such file\n`);
-    const swapped = await sky.run(['broker', '--port', 'off', '--tls-port', '0', '--cert', join(certs, 'server.key'), '--key', join(certs, 'server.pem')]);
+    const swapped = await sky.run([
+      'broker',
+      '--port',
+      'off',
+      '--tls-port',
+      '0',
+      '--cert',
+      join(certs, 'server.key'),
+      '--key',
+      join(certs, 'server.pem'),
+    ]);
     assert.equal(swapped.code, 1);
     assert.match(swapped.stderr, /^skypipe: the certificate \(--cert\) or key \(--key\) is not usable: [^\n]+\n$/);
     const none = await sky.run(['broker', '--port', 'off']);
     assert.equal(none.code, 2);
-    assert.equal(none.stderr, 'skypipe: every listener is off; give at least one of --port, --tls-port, --ws-port, --wss-port\n');
+    assert.equal(
+      none.stderr,
+      'skypipe: every listener is off; give at least one of --port, --tls-port, --ws-port, --wss-port\n',
+    );
   });
 });

@@ -8,7 +8,12 @@ import { parseBrokerUrl } from '../src/client/transport/broker-target.js';
 import { decodeFrame, encodeFrame, FrameRejected, type Frame, type QueuedAhead } from '../src/protocol/frame.js';
 import { QueuedAheadLog } from '../src/client/sender/queued-ahead-log.js';
 import { FrameCutter } from '../src/client/sender/frame-cutter.js';
-import { AUDIT_AFTER_MS, DeliveryAudit, REREAD_AFTER_STREAMS, REREAD_AGAIN_MS } from '../src/client/receiver/delivery-audit.js';
+import {
+  AUDIT_AFTER_MS,
+  DeliveryAudit,
+  REREAD_AFTER_STREAMS,
+  REREAD_AGAIN_MS,
+} from '../src/client/receiver/delivery-audit.js';
 import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/protocol/sender-record.js';
 import { GAP_TIMEOUT_MS, StreamAssembler, type Verdict } from '../src/client/receiver/stream-assembler.js';
 import { encodePipeName, pipeTopics } from '../src/protocol/topics.js';
@@ -29,7 +34,21 @@ describe('pipe names', () => {
   });
 
   it('never maps two names to one topic or one mailbox', () => {
-    const names = ['', '%', '%25', 'a/b', 'a%2Fb', 'a b', 'a+b', 'A', 'a', 'ü', '%C3%BC', 'x'.repeat(1000), 'x'.repeat(999)];
+    const names = [
+      '',
+      '%',
+      '%25',
+      'a/b',
+      'a%2Fb',
+      'a b',
+      'a+b',
+      'A',
+      'a',
+      'ü',
+      '%C3%BC',
+      'x'.repeat(1000),
+      'x'.repeat(999),
+    ];
     const topics = new Set(names.map((name) => pipeTopics(name).data));
     const mailboxes = new Set(names.map((name) => pipeTopics(name).mailboxClientId));
     assert.equal(topics.size, names.length);
@@ -59,7 +78,11 @@ describe('frames', () => {
       [Buffer.concat([good.subarray(0, 3), Buffer.from([7]), good.subarray(4)]), /unknown frame type 7/],
       [good.subarray(0, 40), /end frame without a SHA-256/],
     ];
-    for (const [bytes, message] of cases) assert.throws(() => decodeFrame(bytes), (error: Error) => error instanceof FrameRejected && message.test(error.message));
+    for (const [bytes, message] of cases)
+      assert.throws(
+        () => decodeFrame(bytes),
+        (error: Error) => error instanceof FrameRejected && message.test(error.message),
+      );
   });
 
   it('carry a note of the streams queued ahead before the payload', () => {
@@ -68,15 +91,32 @@ describe('frames', () => {
       { streamId: 'cd'.repeat(16), through: 0, withEnd: true },
     ];
     const hash = randomBytes(32);
-    const end = decodeFrame(encodeFrame({ type: 'end', streamId: randomBytes(16), seq: 0, offset: 0, payload: hash, queuedAhead }));
+    const end = decodeFrame(
+      encodeFrame({ type: 'end', streamId: randomBytes(16), seq: 0, offset: 0, payload: hash, queuedAhead }),
+    );
     assert.equal(end.type, 'end');
     assert.deepEqual(end.payload, hash);
     assert.deepEqual(end.queuedAhead, queuedAhead);
-    const plain = decodeFrame(encodeFrame({ type: 'data', streamId: randomBytes(16), seq: 0, offset: 0, payload: Buffer.from('x'), queuedAhead: [] }));
+    const plain = decodeFrame(
+      encodeFrame({
+        type: 'data',
+        streamId: randomBytes(16),
+        seq: 0,
+        offset: 0,
+        payload: Buffer.from('x'),
+        queuedAhead: [],
+      }),
+    );
     assert.equal(plain.queuedAhead, undefined);
     assert.deepEqual(plain.payload, Buffer.from('x'));
 
-    const header = encodeFrame({ type: 'data', streamId: randomBytes(16), seq: 0, offset: 0, payload: Buffer.alloc(0) });
+    const header = encodeFrame({
+      type: 'data',
+      streamId: randomBytes(16),
+      seq: 0,
+      offset: 0,
+      payload: Buffer.alloc(0),
+    });
     header[3] = 0x81;
     const entry = (flags: number) => Buffer.concat([randomBytes(16), Buffer.alloc(8), Buffer.from([flags])]);
     const cases: [Buffer, RegExp][] = [
@@ -85,7 +125,11 @@ describe('frames', () => {
       [Buffer.concat([header, Buffer.from([2]), entry(0)]), /cut short/],
       [Buffer.concat([header, Buffer.from([1]), entry(2)]), /out of range/],
     ];
-    for (const [bytes, message] of cases) assert.throws(() => decodeFrame(bytes), (error: Error) => error instanceof FrameRejected && message.test(error.message));
+    for (const [bytes, message] of cases)
+      assert.throws(
+        () => decodeFrame(bytes),
+        (error: Error) => error instanceof FrameRejected && message.test(error.message),
+      );
   });
 });
 
@@ -175,14 +219,19 @@ describe('the order of buffered streams', () => {
     following.assembler.checkGaps(Date.now() + GAP_TIMEOUT_MS - 1000);
     assert.deepEqual(warnings, []);
     following.assembler.checkGaps(Date.now() + GAP_TIMEOUT_MS + 1000);
-    assert.deepEqual(warnings, ['the broker dropped frames of a stream after 0 bytes of its stream; the output is incomplete; see the README on broker settings']);
+    assert.deepEqual(warnings, [
+      'the broker dropped frames of a stream after 0 bytes of its stream; the output is incomplete; see the README on broker settings',
+    ]);
     assert.equal(following.acks(), 1, 'what came of it is taken out of the pipe');
     await following.accept(data(b, 0, 0, 'b1\n'));
     assert.equal(following.text(), 'b1\n', 'the receiver goes on');
 
     const plain = consumer(false);
     await plain.accept(data(a, 1, 3, 'a2\n'));
-    assert.throws(() => plain.assembler.checkGaps(Date.now() + GAP_TIMEOUT_MS + 1000), /^PipeError: the broker dropped frames of a stream after 0 bytes/);
+    assert.throws(
+      () => plain.assembler.checkGaps(Date.now() + GAP_TIMEOUT_MS + 1000),
+      /^PipeError: the broker dropped frames of a stream after 0 bytes/,
+    );
   });
 
   it('stops waiting for a stream an earlier consumer wrote', async () => {
@@ -251,10 +300,25 @@ describe('the delivery audit', () => {
     assert.deepEqual(audit.syncArrived(token!, 5000), ['a'], 'nothing of it arrived: its progress is asked');
     audit.markMissing('a', 5000);
     audit.frameArrived('a', false, 6000);
-    assert.deepEqual(audit.takeDropped(6000 + GAP_TIMEOUT_MS, () => false), [], 'a frame restarted its clock');
-    assert.deepEqual(audit.takeDropped(6001 + GAP_TIMEOUT_MS, () => true), [], 'frames of it wait to be written');
-    assert.deepEqual(audit.takeDropped(6002 + 2 * GAP_TIMEOUT_MS, () => false), [['a', sent]]);
-    assert.deepEqual(audit.takeDropped(10 ** 9, () => false), [], 'reported once');
+    assert.deepEqual(
+      audit.takeDropped(6000 + GAP_TIMEOUT_MS, () => false),
+      [],
+      'a frame restarted its clock',
+    );
+    assert.deepEqual(
+      audit.takeDropped(6001 + GAP_TIMEOUT_MS, () => true),
+      [],
+      'frames of it wait to be written',
+    );
+    assert.deepEqual(
+      audit.takeDropped(6002 + 2 * GAP_TIMEOUT_MS, () => false),
+      [['a', sent]],
+    );
+    assert.deepEqual(
+      audit.takeDropped(10 ** 9, () => false),
+      [],
+      'reported once',
+    );
   });
 
   it('reads the records again after a burst of streams, once the mailbox is quiet', () => {
@@ -288,7 +352,10 @@ describe('the delivery audit', () => {
     const token = audit.syncDue(AUDIT_AFTER_MS, 0, false);
     assert.deepEqual(audit.syncArrived(token!, 10), []);
     assert.equal(audit.oldestMissingSince(), 10);
-    assert.deepEqual(audit.takeDropped(11 + GAP_TIMEOUT_MS, () => false), [['cut', sent]]);
+    assert.deepEqual(
+      audit.takeDropped(11 + GAP_TIMEOUT_MS, () => false),
+      [['cut', sent]],
+    );
     assert.equal(audit.streamWritten('whole'), true);
   });
 });

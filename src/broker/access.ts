@@ -53,12 +53,17 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
   // A verified password is remembered (as a digest) so that a fleet reconnecting does not pay scrypt each time.
   const verified = new Set<string>();
   let generation = policy.users.generation;
-  const remembered = (user: string, password: Buffer) => createHash('sha256').update(user).update('\0').update(password).digest('hex');
+  const remembered = (user: string, password: Buffer) =>
+    createHash('sha256').update(user).update('\0').update(password).digest('hex');
   /** Each user's open connections by client id: a reconnect with the same id takes its own session over, and is no extra one. */
   const open = new Map<string, Map<string, Client>>();
 
   /** Lets `client` in as `username` unless the user is at the connection limit. */
-  const admit = (client: Client, username: string, callback: (error: AuthenticateError | null, ok: boolean | null) => void) => {
+  const admit = (
+    client: Client,
+    username: string,
+    callback: (error: AuthenticateError | null, ok: boolean | null) => void,
+  ) => {
     const connections = open.get(username) ?? new Map<string, Client>();
     const limit = policy.maxConnectionsPerUser;
     if (limit !== null && !connections.has(client.id) && connections.size >= limit) {
@@ -75,12 +80,21 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
   };
 
   return {
-    preConnect(_client: Client, packet: { clientId: string; username?: string | undefined }, callback: (error: Error | null, ok: boolean) => void): void {
+    preConnect(
+      _client: Client,
+      packet: { clientId: string; username?: string | undefined },
+      callback: (error: Error | null, ok: boolean) => void,
+    ): void {
       packet.clientId = `${packet.username ?? ''}:${packet.clientId}`;
       callback(null, true);
     },
 
-    authenticate(client: Client, username: string | undefined, password: Buffer | undefined, callback: (error: AuthenticateError | null, ok: boolean | null) => void): void {
+    authenticate(
+      client: Client,
+      username: string | undefined,
+      password: Buffer | undefined,
+      callback: (error: AuthenticateError | null, ok: boolean | null) => void,
+    ): void {
       if (username === undefined || username === '') {
         if (!policy.anonymous) {
           refused(undefined, 'no credentials');
@@ -102,14 +116,11 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       if (stored === undefined || password === undefined) return badPassword();
       const key = remembered(username, password);
       if (verified.has(key)) return admit(client, username, callback);
-      verifyPassword(password.toString('utf8'), stored).then(
-        (ok) => {
-          if (!ok) return badPassword();
-          verified.add(key);
-          admit(client, username, callback);
-        },
-        badPassword,
-      );
+      verifyPassword(password.toString('utf8'), stored).then((ok) => {
+        if (!ok) return badPassword();
+        verified.add(key);
+        admit(client, username, callback);
+      }, badPassword);
     },
 
     authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
@@ -118,7 +129,10 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       const user = identities.get(client) ?? null;
       if (!allowed(user, packet.topic)) return callback(new Error(`publishing to ${packet.topic} is not allowed`));
       const limit = policy.maxBytesPerUser;
-      const queued = user === null || limit === null || rootOfDataTopic(packet.topic) === null ? 0 : (context.queuedBytesOf?.(user) ?? 0);
+      const queued =
+        user === null || limit === null || rootOfDataTopic(packet.topic) === null
+          ? 0
+          : (context.queuedBytesOf?.(user) ?? 0);
       // Checked against what is stored: frames a sender has in flight get in past the quota by at most its window.
       if (user === null || limit === null || queued < limit) return callback(null);
       const reason = `user '${user}' has ${describeBytes(queued)} waiting in pipes, and its quota is ${describeBytes(limit)}; receive some, or ask for a larger quota`;
@@ -127,7 +141,11 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       context.notify(client, packet.topic, reason, () => callback(new Error(reason)));
     },
 
-    authorizeSubscribe(client: Client | null, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
+    authorizeSubscribe(
+      client: Client | null,
+      subscription: Subscription,
+      callback: (error: Error | null, subscription?: Subscription | null) => void,
+    ): void {
       const user = client === null ? null : (identities.get(client) ?? null);
       if (allowed(user, subscription.topic)) return callback(null, subscription);
       // Refused in the SUBACK (0x80), the connection stays.

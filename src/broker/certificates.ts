@@ -23,7 +23,13 @@ export interface CertificateFiles {
 }
 
 export function certificatePaths(dir: string): Omit<CertificateFiles, 'fingerprint' | 'notAfter'> {
-  return { dir, ca: join(dir, 'ca.pem'), caKey: join(dir, 'ca.key'), server: join(dir, 'server.pem'), serverKey: join(dir, 'server.key') };
+  return {
+    dir,
+    ca: join(dir, 'ca.pem'),
+    caKey: join(dir, 'ca.key'),
+    server: join(dir, 'server.pem'),
+    serverKey: join(dir, 'server.key'),
+  };
 }
 
 /** The SHA-256 fingerprint of a PEM certificate, as `sha256:AB:CD:…`. */
@@ -43,11 +49,15 @@ async function privateKeyPem(key: CryptoKey): Promise<string> {
 export async function generateCertificates(dir: string, names: string[], replace: boolean): Promise<CertificateFiles> {
   const paths = certificatePaths(dir);
   const existing = [paths.ca, paths.caKey, paths.server, paths.serverKey].find((path) => existsSync(path));
-  if (existing !== undefined && !replace) throw new Error(`${existing} exists; remove it, or pass --force to replace the certificates there`);
+  if (existing !== undefined && !replace)
+    throw new Error(`${existing} exists; remove it, or pass --force to replace the certificates there`);
   x509.cryptoProvider.set(webcrypto as Crypto);
   const notBefore = new Date(Date.now() - 60_000); // a client whose clock is a little behind still accepts it
   const notAfter = new Date(notBefore.getTime() + VALID_DAYS * 86_400_000);
-  const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  const serial = () =>
+    Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1');
 
   const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
@@ -65,7 +75,9 @@ export async function generateCertificates(dir: string, names: string[], replace
   });
 
   const serverKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const alternativeNames = names.map((name) => (isIP(name) ? { type: 'ip' as const, value: name } : { type: 'dns' as const, value: name }));
+  const alternativeNames = names.map((name) =>
+    isIP(name) ? { type: 'ip' as const, value: name } : { type: 'dns' as const, value: name },
+  );
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${names[0] ?? 'localhost'}`,

@@ -10,7 +10,12 @@ export interface ByteMeter {
  * A client's byte stream as the broker sees it: reads pass the packet size guard, and the bytes
  * each way are counted. `refused` hears of a connection closed for an oversized packet.
  */
-export function clientStream(stream: Duplex, maximumPacketSize: number, meter: ByteMeter, refused: (error: Error) => void): Duplex {
+export function clientStream(
+  stream: Duplex,
+  maximumPacketSize: number,
+  meter: ByteMeter,
+  refused: (error: Error) => void,
+): Duplex {
   const guard = new PacketSizeGuard(maximumPacketSize, meter.received);
   pipeline(stream, guard, (error) => {
     if (error instanceof PacketTooLarge) refused(error);

@@ -11,7 +11,12 @@ export interface HttpEndpoint {
  * The broker's HTTP endpoint for operators: `/healthz` (200 while it serves, 503 once it is
  * stopping) and `/metrics` in the Prometheus text format.
  */
-export async function openHttpEndpoint(host: string, port: number, registry: Registry, serving: () => boolean): Promise<HttpEndpoint> {
+export async function openHttpEndpoint(
+  host: string,
+  port: number,
+  registry: Registry,
+  serving: () => boolean,
+): Promise<HttpEndpoint> {
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://broker').pathname;
     if (path === '/healthz') {
@@ -30,7 +35,9 @@ export async function openHttpEndpoint(host: string, port: number, registry: Reg
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   }).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`cannot listen for http on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`);
+    throw new Error(
+      `cannot listen for http on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`,
+    );
   });
   const bound = (server.address() as AddressInfo).port;
   return {

@@ -6,7 +6,6 @@ import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { needsTls, type ListenerKind, type ListenerSettings, type TlsCredentials } from './listener-settings.js';
 
-
 export interface OpenListener {
   kind: ListenerKind;
   /** The URL clients use, with the port actually bound. */
@@ -30,17 +29,29 @@ function withCertificate<T>(make: () => T): T {
  * read whole before it is handed on: `maxPacketSize` bounds it (twice over, for a client that
  * puts two packets in one message).
  */
-export async function openListener(settings: ListenerSettings, handle: (stream: Duplex) => void, tls: TlsCredentials | null, maxPacketSize: number): Promise<OpenListener> {
+export async function openListener(
+  settings: ListenerSettings,
+  handle: (stream: Duplex) => void,
+  tls: TlsCredentials | null,
+  maxPacketSize: number,
+): Promise<OpenListener> {
   const { kind, host, port } = settings;
-  if (needsTls(kind) && tls === null) throw new Error(`a ${kind} listener needs a certificate and key (--cert and --key)`);
+  if (needsTls(kind) && tls === null)
+    throw new Error(`a ${kind} listener needs a certificate and key (--cert and --key)`);
   let server: Server | HttpServer;
   let webSockets: WebSocketServer | null = null;
   if (kind === 'mqtt') server = createTcpServer(handle);
-  else if (kind === 'mqtts') server = withCertificate(() => createTlsServer({ cert: tls!.cert, key: tls!.key }, handle));
+  else if (kind === 'mqtts')
+    server = withCertificate(() => createTlsServer({ cert: tls!.cert, key: tls!.key }, handle));
   else {
-    const http = kind === 'wss' ? withCertificate(() => createHttpsServer({ cert: tls!.cert, key: tls!.key })) : createHttpServer();
+    const http =
+      kind === 'wss'
+        ? withCertificate(() => createHttpsServer({ cert: tls!.cert, key: tls!.key }))
+        : createHttpServer();
     http.on('request', (_request, response) => {
-      response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('MQTT over WebSocket: connect with a WebSocket client\n');
+      response
+        .writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' })
+        .end('MQTT over WebSocket: connect with a WebSocket client\n');
     });
     webSockets = new WebSocketServer({ server: http, maxPayload: 2 * maxPacketSize });
     webSockets.on('connection', (socket) => handle(createWebSocketStream(socket)));
@@ -53,7 +64,12 @@ export async function openListener(settings: ListenerSettings, handle: (stream: 
       resolve();
     });
   }).catch((error: NodeJS.ErrnoException) => {
-    const reason = error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EACCES' ? 'permission denied' : error.message;
+    const reason =
+      error.code === 'EADDRINUSE'
+        ? 'the port is in use'
+        : error.code === 'EACCES'
+          ? 'permission denied'
+          : error.message;
     throw new Error(`cannot listen for ${kind} on ${host}:${port}: ${reason}`);
   });
   const bound = (server.address() as AddressInfo).port;

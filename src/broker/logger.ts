@@ -2,7 +2,6 @@ import type { Aedes } from 'aedes';
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from './log-levels.js';
 
-
 /** The broker's structured log: one JSON object per line on standard output. */
 export function brokerLogger(level: LogLevel): Logger {
   return pino({ name: 'skypipe-broker', level, base: { pid: process.pid } });

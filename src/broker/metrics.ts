@@ -12,8 +12,16 @@ export interface BrokerMetrics {
 export function brokerMetrics(aedes: Aedes, queued: QueuedMessages | null): BrokerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'skypipe_broker_' });
-  const received = new Counter({ name: 'skypipe_broker_received_bytes_total', help: 'Bytes read from clients', registers: [registry] });
-  const sent = new Counter({ name: 'skypipe_broker_sent_bytes_total', help: 'Bytes written to clients', registers: [registry] });
+  const received = new Counter({
+    name: 'skypipe_broker_received_bytes_total',
+    help: 'Bytes read from clients',
+    registers: [registry],
+  });
+  const sent = new Counter({
+    name: 'skypipe_broker_sent_bytes_total',
+    help: 'Bytes written to clients',
+    registers: [registry],
+  });
   new Gauge({
     name: 'skypipe_broker_connections',
     help: 'Connected clients',

@@ -38,7 +38,8 @@ export class PacketSizeGuard extends Transform {
           continue;
         }
         const size = 1 + this.lengthBytes + this.length;
-        if (size > this.maximum) return callback(new PacketTooLarge(`a ${size}-byte packet is over the maximum of ${this.maximum}`));
+        if (size > this.maximum)
+          return callback(new PacketTooLarge(`a ${size}-byte packet is over the maximum of ${this.maximum}`));
         this.remaining = this.length;
         this.state = this.remaining === 0 ? 'type' : 'body';
       } else {

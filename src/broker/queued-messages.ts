@@ -15,7 +15,8 @@ interface Packet {
 /** aedes-persistence-level keeps each message queued for a session under `outgoing:<client id, URI-encoded>:…`. */
 const OUTGOING = 'outgoing:';
 
-const sizeOf = (packet: Packet | undefined): number => (packet?.payload === undefined ? 0 : Buffer.byteLength(packet.payload));
+const sizeOf = (packet: Packet | undefined): number =>
+  packet?.payload === undefined ? 0 : Buffer.byteLength(packet.payload);
 
 /** The user a session belongs to: the part of its id before ':' (access.ts binds client ids so). */
 const userOf = (session: string): string => session.slice(0, Math.max(0, session.indexOf(':')));
@@ -32,7 +33,11 @@ export class QueuedMessages {
   /** Counts what the store holds now, then follows `persistence`. */
   static async follow(persistence: unknown, db: Level<string, string>): Promise<QueuedMessages> {
     const queued = new QueuedMessages();
-    for await (const [key, value] of db.iterator<string, Buffer>({ gte: OUTGOING, lt: 'outgoing;', valueEncoding: 'buffer' })) {
+    for await (const [key, value] of db.iterator<string, Buffer>({
+      gte: OUTGOING,
+      lt: 'outgoing;',
+      valueEncoding: 'buffer',
+    })) {
       const session = decodeURIComponent(key.slice(OUTGOING.length, key.indexOf(':', OUTGOING.length)));
       queued.add(session, 1, sizeOf(msgpack.decode(value) as Packet));
     }

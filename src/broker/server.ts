@@ -65,7 +65,17 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
             const root = rootOfDataTopic(dataTopic);
             if (root === null) return done();
             const topic = advertisementTopic(root);
-            client.publish({ cmd: 'publish', topic, payload: encodeAdvertisement({ skypipe: settings.version, refused: reason }), qos: 0, retain: false, dup: false }, () => done());
+            client.publish(
+              {
+                cmd: 'publish',
+                topic,
+                payload: encodeAdvertisement({ skypipe: settings.version, refused: reason }),
+                qos: 0,
+                retain: false,
+                dup: false,
+              },
+              () => done(),
+            );
           },
           refused: (username, reason) => log.warn({ username, reason }, 'refused'),
         });
@@ -79,7 +89,11 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     },
     ...(access === null
       ? {}
-      : { authenticate: access.authenticate, authorizePublish: access.authorizePublish, authorizeSubscribe: access.authorizeSubscribe }),
+      : {
+          authenticate: access.authenticate,
+          authorizePublish: access.authorizePublish,
+          authorizeSubscribe: access.authorizeSubscribe,
+        }),
   });
   logConnections(aedes, log);
   const metrics = brokerMetrics(aedes, storage.queued);
@@ -102,15 +116,24 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   answerAdvertisementSubscriptions(aedes, advertisement);
   const { maximumPacketSize } = settings.limits;
   const handle = (stream: Duplex) =>
-    aedes.handle(clientStream(stream, maximumPacketSize, metrics.meter, (error) => log.warn({ reason: error.message }, 'closed a connection for an oversized packet')));
+    aedes.handle(
+      clientStream(stream, maximumPacketSize, metrics.meter, (error) =>
+        log.warn({ reason: error.message }, 'closed a connection for an oversized packet'),
+      ),
+    );
   try {
-    for (const listener of settings.listeners) listeners.push(await openListener(listener, handle, settings.tls, maximumPacketSize));
-    if (settings.http !== null) http = await openHttpEndpoint(settings.http.host, settings.http.port, metrics.registry, () => serving);
+    for (const listener of settings.listeners)
+      listeners.push(await openListener(listener, handle, settings.tls, maximumPacketSize));
+    if (settings.http !== null)
+      http = await openHttpEndpoint(settings.http.host, settings.http.port, metrics.registry, () => serving);
   } catch (error) {
     await close();
     throw error;
   }
   serving = true;
-  log.info({ listeners: listeners.map((listener) => listener.url), http: http?.url, storage: storage.where }, 'listening');
+  log.info(
+    { listeners: listeners.map((listener) => listener.url), http: http?.url, storage: storage.where },
+    'listening',
+  );
   return { listeners, http: http?.url ?? null, storage: storage.where, close };
 }

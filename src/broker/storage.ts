@@ -20,7 +20,8 @@ export interface Storage {
 }
 
 /** Redis: the URL as given, and the ioredis options read from it (redis-options.ts). */
-export type StorageSettings = { kind: 'disk'; dataDir: string } | { kind: 'redis'; url: string; options: Record<string, unknown> };
+export type StorageSettings =
+  { kind: 'disk'; dataDir: string } | { kind: 'redis'; url: string; options: Record<string, unknown> };
 
 /** The disk: a Level database in the data directory, which one broker process holds at a time. */
 async function openDisk(dataDir: string): Promise<Storage> {
@@ -30,7 +31,10 @@ async function openDisk(dataDir: string): Promise<Storage> {
     await db.open();
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
-    const reason = cause?.code === 'LEVEL_LOCKED' || /lock/i.test(String((error as Error).message) + String(cause)) ? 'another broker is using it' : (error as Error).message;
+    const reason =
+      cause?.code === 'LEVEL_LOCKED' || /lock/i.test(String((error as Error).message) + String(cause))
+        ? 'another broker is using it'
+        : (error as Error).message;
     throw new Error(`cannot open the data directory ${dataDir}: ${reason}`);
   }
   const persistence = aedesPersistenceLevel(db);
@@ -55,7 +59,9 @@ async function openRedis(raw: string, options: Record<string, unknown>): Promise
     where: shown,
     close: async () => {
       await new Promise<void>((resolve) => mq.close(() => resolve()));
-      await new Promise<void>((resolve) => (persistence as { destroy(callback: () => void): void }).destroy(() => resolve()));
+      await new Promise<void>((resolve) =>
+        (persistence as { destroy(callback: () => void): void }).destroy(() => resolve()),
+      );
     },
   };
 }

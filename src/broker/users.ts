@@ -15,12 +15,17 @@ const COST = { N: 32768, r: 8, p: 1 };
 const KEY_BYTES = 32;
 
 export function checkUserName(name: string): void {
-  if (!NAME.test(name)) throw new Error(`'${name}' is not a user name: use up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  if (!NAME.test(name))
+    throw new Error(
+      `'${name}' is not a user name: use up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
 }
 
 function derive(password: string, salt: Buffer, cost: typeof COST): Promise<Buffer> {
   const options: ScryptOptions = { ...cost, maxmem: 128 * cost.N * cost.r * 2 };
-  return new Promise((resolve, reject) => scrypt(password, salt, KEY_BYTES, options, (error, key) => (error ? reject(error) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, KEY_BYTES, options, (error, key) => (error ? reject(error) : resolve(key))),
+  );
 }
 
 export async function hashPassword(password: string): Promise<string> {
@@ -52,7 +57,8 @@ export function readUsers(path: string): Users {
     if (line.trim() === '' || line.startsWith('#')) return;
     const at = line.indexOf(':');
     const name = line.slice(0, at);
-    if (at < 0 || !NAME.test(name) || !line.slice(at + 1).startsWith('scrypt:')) throw new Error(`${path}, line ${index + 1}: not NAME:scrypt:…; manage the file with 'skypipe broker user'`);
+    if (at < 0 || !NAME.test(name) || !line.slice(at + 1).startsWith('scrypt:'))
+      throw new Error(`${path}, line ${index + 1}: not NAME:scrypt:…; manage the file with 'skypipe broker user'`);
     users.set(name, line.slice(at + 1));
   });
   return users;

@@ -2,10 +2,22 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import type { BrokerSettings } from '../broker/server.js';
-import { localSkyPaths, readLocalSkyRecord, removeLocalSkyRecord, runningLocalSky, stopLocalSky, writeLocalSkyRecord } from './local-sky.js';
+import {
+  localSkyPaths,
+  readLocalSkyRecord,
+  removeLocalSkyRecord,
+  runningLocalSky,
+  stopLocalSky,
+  writeLocalSkyRecord,
+} from './local-sky.js';
 import { stateDir } from './state-dir.js';
 import { PipeError } from '../protocol/errors.js';
-import { DEFAULT_MAX_PACKET_SIZE, listensBeyondLoopback, resolveBrokerOptions, type BrokerServeFlags } from './broker-options.js';
+import {
+  DEFAULT_MAX_PACKET_SIZE,
+  listensBeyondLoopback,
+  resolveBrokerOptions,
+  type BrokerServeFlags,
+} from './broker-options.js';
 import { say } from './messages.js';
 
 declare const SKYPIPE_VERSION: string;
@@ -29,7 +41,9 @@ function localSkySettings(): BrokerSettings {
 
 /** `skypipe broker`: runs the broker in the foreground until SIGINT or SIGTERM. The local sky is one on 127.0.0.1. */
 export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Promise<number> {
-  const settings: BrokerSettings = localSky ? localSkySettings() : { ...(await resolveBrokerOptions(flags)), version: SKYPIPE_VERSION };
+  const settings: BrokerSettings = localSky
+    ? localSkySettings()
+    : { ...(await resolveBrokerOptions(flags)), version: SKYPIPE_VERSION };
   let broker;
   try {
     // Loaded here only: sending and receiving never pay for the broker's start-up.
@@ -39,9 +53,17 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
     throw new PipeError((error as Error).message);
   }
   if (localSky) {
-    writeLocalSkyRecord({ pid: process.pid, host: '127.0.0.1', port: broker.listeners[0]!.port, dataDir: localSkyPaths().dataDir, startedAt: new Date().toISOString() });
+    writeLocalSkyRecord({
+      pid: process.pid,
+      host: '127.0.0.1',
+      port: broker.listeners[0]!.port,
+      dataDir: localSkyPaths().dataDir,
+      startedAt: new Date().toISOString(),
+    });
   } else {
-    say(`broker listening on ${broker.listeners.map((listener) => listener.url).join(', ')}; data in ${broker.storage}`);
+    say(
+      `broker listening on ${broker.listeners.map((listener) => listener.url).join(', ')}; data in ${broker.storage}`,
+    );
     if (broker.http !== null) say(`health at ${broker.http}/healthz, metrics at ${broker.http}/metrics`);
     if (settings.access === null && listensBeyondLoopback(settings.listeners)) {
       say('warning: anonymous access: anyone who reaches this broker can read and write every pipe');
@@ -55,7 +77,9 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
   });
   if (localSky) removeLocalSkyRecord(process.pid);
   const deadline = setTimeout(() => {
-    say(`the broker did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway (clients send again what it did not acknowledge)`);
+    say(
+      `the broker did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway (clients send again what it did not acknowledge)`,
+    );
     process.exit(1);
   }, STOP_DEADLINE_MS);
   await broker.close();
@@ -73,10 +97,16 @@ export async function brokerStatus(): Promise<number> {
     process.stdout.write(`data: ${running.dataDir}\nlog: ${paths.log}\n`);
   } else {
     const stale = readLocalSkyRecord();
-    process.stdout.write(`local broker: not running${stale ? ' (stale record)' : ''}; the next skypipe command starts it\n`);
+    process.stdout.write(
+      `local broker: not running${stale ? ' (stale record)' : ''}; the next skypipe command starts it\n`,
+    );
   }
   const url = process.env.SKYPIPE_URL;
-  process.stdout.write(url ? `commands use SKYPIPE_URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}\n` : 'commands use the local broker (set SKYPIPE_URL or --url to use another)\n');
+  process.stdout.write(
+    url
+      ? `commands use SKYPIPE_URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}\n`
+      : 'commands use the local broker (set SKYPIPE_URL or --url to use another)\n',
+  );
   return 0;
 }
 
@@ -101,7 +131,9 @@ export async function brokerCert(dir: string | undefined, names: string[], repla
   } catch (error) {
     throw new PipeError(`cannot make certificates: ${(error as Error).message}`);
   }
-  say(`wrote ${files.server} and ${files.serverKey} for ${[...new Set(hosts)].join(', ')}, signed by the CA in ${files.ca}; valid until ${files.notAfter.toISOString().slice(0, 10)}`);
+  say(
+    `wrote ${files.server} and ${files.serverKey} for ${[...new Set(hosts)].join(', ')}, signed by the CA in ${files.ca}; valid until ${files.notAfter.toISOString().slice(0, 10)}`,
+  );
   say(`serve them: skypipe broker --tls-port 8883 --cert ${files.server} --key ${files.serverKey}`);
   say(`clients pin the CA: --pin ${files.fingerprint} (or SKYPIPE_PIN), or trust it with --ca ${files.ca}`);
   process.stdout.write(`${files.fingerprint}\n`);

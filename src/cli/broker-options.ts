@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { LISTENER_KINDS, needsTls, type ListenerKind, type ListenerSettings, type TlsCredentials } from '../broker/listener-settings.js';
+import {
+  LISTENER_KINDS,
+  needsTls,
+  type ListenerKind,
+  type ListenerSettings,
+  type TlsCredentials,
+} from '../broker/listener-settings.js';
 import type { AccessPolicy } from '../broker/access.js';
 import type { StorageSettings } from '../broker/storage.js';
 import { LOG_LEVELS, type LogLevel } from '../broker/log-levels.js';
@@ -47,7 +53,8 @@ const SMALLEST_MAX_PACKET_SIZE = 4096;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-export const listensBeyondLoopback = (listeners: ListenerSettings[]): boolean => listeners.some((listener) => !LOOPBACK.has(listener.host));
+export const listensBeyondLoopback = (listeners: ListenerSettings[]): boolean =>
+  listeners.some((listener) => !LOOPBACK.has(listener.host));
 
 /** The users file: --users, else SKYPIPE_BROKER_USERS, else in the state directory. */
 export function usersFilePath(flag: string | undefined): string {
@@ -55,12 +62,13 @@ export function usersFilePath(flag: string | undefined): string {
 }
 
 /** The flag and environment variable that set each listener's port; plain MQTT is on by default. */
-export const LISTENER_FLAGS: Record<ListenerKind, { flag: string; variable: string; fallback?: string; what: string }> = {
-  mqtt: { flag: 'port', variable: 'SKYPIPE_BROKER_PORT', fallback: '1883', what: 'MQTT over TCP' },
-  mqtts: { flag: 'tls-port', variable: 'SKYPIPE_BROKER_TLS_PORT', what: 'MQTT over TLS (usually 8883)' },
-  ws: { flag: 'ws-port', variable: 'SKYPIPE_BROKER_WS_PORT', what: 'MQTT over WebSocket' },
-  wss: { flag: 'wss-port', variable: 'SKYPIPE_BROKER_WSS_PORT', what: 'MQTT over secure WebSocket (usually 443)' },
-};
+export const LISTENER_FLAGS: Record<ListenerKind, { flag: string; variable: string; fallback?: string; what: string }> =
+  {
+    mqtt: { flag: 'port', variable: 'SKYPIPE_BROKER_PORT', fallback: '1883', what: 'MQTT over TCP' },
+    mqtts: { flag: 'tls-port', variable: 'SKYPIPE_BROKER_TLS_PORT', what: 'MQTT over TLS (usually 8883)' },
+    ws: { flag: 'ws-port', variable: 'SKYPIPE_BROKER_WS_PORT', what: 'MQTT over WebSocket' },
+    wss: { flag: 'wss-port', variable: 'SKYPIPE_BROKER_WSS_PORT', what: 'MQTT over secure WebSocket (usually 443)' },
+  };
 
 function fromEnvironment(name: string): string | undefined {
   const value = process.env[name];
@@ -70,7 +78,8 @@ function fromEnvironment(name: string): string | undefined {
 function parsePort(raw: string, flag: string): number | null {
   if (raw === 'off') return null;
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65535) throw new PipeError(`--${flag}: '${raw}' is not a port number (0-65535, or off)`, 'usage');
+  if (!/^\d+$/.test(raw) || port > 65535)
+    throw new PipeError(`--${flag}: '${raw}' is not a port number (0-65535, or off)`, 'usage');
   return port;
 }
 
@@ -83,7 +92,8 @@ async function resolveAccess(flags: BrokerServeFlags, listeners: ListenerSetting
   const path = usersFilePath(flags.users);
   const fixed: Users = new Map();
   const [user, password] = [fromEnvironment('SKYPIPE_BROKER_USER'), fromEnvironment('SKYPIPE_BROKER_PASSWORD')];
-  if ((user === undefined) !== (password === undefined)) throw new PipeError('SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD go together: set both or neither', 'usage');
+  if ((user === undefined) !== (password === undefined))
+    throw new PipeError('SKYPIPE_BROKER_USER and SKYPIPE_BROKER_PASSWORD go together: set both or neither', 'usage');
   if (user !== undefined) {
     try {
       checkUserName(user);
@@ -100,12 +110,16 @@ async function resolveAccess(flags: BrokerServeFlags, listeners: ListenerSetting
   }
   const anonymous = flags.anonymous ?? ['1', 'true', 'yes'].includes(fromEnvironment('SKYPIPE_BROKER_ANONYMOUS') ?? '');
   const limit = flags.maxConnectionsPerUser ?? fromEnvironment('SKYPIPE_BROKER_MAX_CONNECTIONS_PER_USER');
-  if (limit !== undefined && !/^[1-9]\d{0,8}$/.test(limit)) throw new PipeError(`--max-connections-per-user: '${limit}' is not a positive number`, 'usage');
+  if (limit !== undefined && !/^[1-9]\d{0,8}$/.test(limit))
+    throw new PipeError(`--max-connections-per-user: '${limit}' is not a positive number`, 'usage');
   const maxConnectionsPerUser = limit === undefined ? null : Number(limit);
   const bytes = flags.maxBytesPerUser ?? fromEnvironment('SKYPIPE_BROKER_MAX_BYTES_PER_USER');
   const maxBytesPerUser = bytes === undefined ? null : parseSize(bytes, '--max-bytes-per-user');
   if (maxBytesPerUser !== null && (flags.redis ?? fromEnvironment('SKYPIPE_BROKER_REDIS_URL')) !== undefined) {
-    throw new PipeError('--max-bytes-per-user needs the data on disk: with --redis the broker cannot count what waits', 'usage');
+    throw new PipeError(
+      '--max-bytes-per-user needs the data on disk: with --redis the broker cannot count what waits',
+      'usage',
+    );
   }
   if (users.size > 0) return { users, anonymous, maxConnectionsPerUser, maxBytesPerUser };
   if (listensBeyondLoopback(listeners) && !anonymous) {
@@ -127,14 +141,21 @@ export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<Bro
     const port = raw === undefined ? null : parsePort(raw, flag);
     if (port !== null) listeners.push({ kind, host, port });
   }
-  if (listeners.length === 0) throw new PipeError('every listener is off; give at least one of --port, --tls-port, --ws-port, --wss-port', 'usage');
+  if (listeners.length === 0)
+    throw new PipeError(
+      'every listener is off; give at least one of --port, --tls-port, --ws-port, --wss-port',
+      'usage',
+    );
   const certPath = flags.cert ?? fromEnvironment('SKYPIPE_BROKER_CERT');
   const keyPath = flags.key ?? fromEnvironment('SKYPIPE_BROKER_KEY');
   let tls: TlsCredentials | null = null;
   const secure = listeners.find((listener) => needsTls(listener.kind));
   if (secure !== undefined) {
     if (certPath === undefined || keyPath === undefined) {
-      throw new PipeError(`--${LISTENER_FLAGS[secure.kind].flag} needs --cert and --key; 'skypipe broker cert' makes a self-signed pair`, 'usage');
+      throw new PipeError(
+        `--${LISTENER_FLAGS[secure.kind].flag} needs --cert and --key; 'skypipe broker cert' makes a self-signed pair`,
+        'usage',
+      );
     }
     tls = { cert: readTextFile(certPath, '--cert'), key: readTextFile(keyPath, '--key') };
   }
@@ -142,7 +163,8 @@ export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<Bro
   const httpPort = flags.httpPort ?? fromEnvironment('SKYPIPE_BROKER_HTTP_PORT');
   const http = httpPort === undefined ? null : parsePort(httpPort, 'http-port');
   const logLevel = flags.logLevel ?? fromEnvironment('SKYPIPE_BROKER_LOG_LEVEL') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new PipeError(`--log-level: '${logLevel}' is not one of ${LOG_LEVELS.join(', ')}`, 'usage');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    throw new PipeError(`--log-level: '${logLevel}' is not one of ${LOG_LEVELS.join(', ')}`, 'usage');
   return {
     listeners,
     tls,
@@ -158,7 +180,8 @@ export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<Bro
 function resolveStorage(flags: BrokerServeFlags, dataDir: string): StorageSettings {
   const redis = flags.redis ?? fromEnvironment('SKYPIPE_BROKER_REDIS_URL');
   if (redis === undefined) return { kind: 'disk', dataDir };
-  if (flags.dataDir !== undefined) throw new PipeError('--data-dir and --redis exclude each other: the data is in one place', 'usage');
+  if (flags.dataDir !== undefined)
+    throw new PipeError('--data-dir and --redis exclude each other: the data is in one place', 'usage');
   try {
     return { kind: 'redis', url: redis, options: redisOptions(redis) };
   } catch (error) {
@@ -169,7 +192,13 @@ function resolveStorage(flags: BrokerServeFlags, dataDir: string): StorageSettin
 function resolveLimits(flags: BrokerServeFlags): BrokerOptions['limits'] {
   const packet = flags.maxPacketSize ?? fromEnvironment('SKYPIPE_BROKER_MAX_PACKET_SIZE');
   const maximumPacketSize = packet === undefined ? DEFAULT_MAX_PACKET_SIZE : parseSize(packet, '--max-packet-size');
-  if (maximumPacketSize < SMALLEST_MAX_PACKET_SIZE) throw new PipeError(`--max-packet-size: ${packet} is below ${SMALLEST_MAX_PACKET_SIZE} bytes, too small for skypipe's frames`, 'usage');
+  if (maximumPacketSize < SMALLEST_MAX_PACKET_SIZE)
+    throw new PipeError(
+      `--max-packet-size: ${packet} is below ${SMALLEST_MAX_PACKET_SIZE} bytes, too small for skypipe's frames`,
+      'usage',
+    );
   const capacity = flags.pipeCapacity ?? fromEnvironment('SKYPIPE_BROKER_PIPE_CAPACITY');
-  return capacity === undefined ? { maximumPacketSize } : { maximumPacketSize, pipeCapacity: parseSize(capacity, '--pipe-capacity') };
+  return capacity === undefined
+    ? { maximumPacketSize }
+    : { maximumPacketSize, pipeCapacity: parseSize(capacity, '--pipe-capacity') };
 }

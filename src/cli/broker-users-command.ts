@@ -46,7 +46,11 @@ function save(path: string, users: Users): void {
 }
 
 /** `skypipe broker user add|remove|list [NAME]`: manages the users file. A running broker picks changes up at the next login. */
-export async function brokerUser(operation: UserOperation, name: string | undefined, usersFlag: string | undefined): Promise<number> {
+export async function brokerUser(
+  operation: UserOperation,
+  name: string | undefined,
+  usersFlag: string | undefined,
+): Promise<number> {
   const path = usersFilePath(usersFlag);
   let users;
   try {

@@ -145,7 +145,9 @@ export async function ensureLocalSky(command: string[]): Promise<LocalSkyRecord>
       release();
     }
   }
-  throw new Error(`the local broker did not start within ${START_TIMEOUT_MS / 1000} s; see ${paths.log}, or point skypipe at a broker with --url`);
+  throw new Error(
+    `the local broker did not start within ${START_TIMEOUT_MS / 1000} s; see ${paths.log}, or point skypipe at a broker with --url`,
+  );
 }
 
 function lastLine(path: string): string {

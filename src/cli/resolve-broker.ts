@@ -22,7 +22,10 @@ function withTrust(target: BrokerTarget, flags: BrokerFlags): BrokerTarget {
   const ca = flags.ca !== undefined ? { raw: flags.ca, origin: '--ca' } : fromEnvironment('SKYPIPE_CA');
   if (pin === undefined && ca === undefined) return target;
   if (!usesTls(target.url)) {
-    throw new PipeError(`${(pin ?? ca)!.origin} is for brokers reached over TLS (mqtts:// or wss://), not ${target.url}`, 'usage');
+    throw new PipeError(
+      `${(pin ?? ca)!.origin} is for brokers reached over TLS (mqtts:// or wss://), not ${target.url}`,
+      'usage',
+    );
   }
   const trust: TlsTrust = {};
   if (pin !== undefined) trust.pin = parsePin(pin.raw, pin.origin);
@@ -41,7 +44,8 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
   const password = flags.password ?? process.env.SKYPIPE_PASSWORD;
   if (flags.url !== undefined) return withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags);
   const fromEnv = process.env.SKYPIPE_URL;
-  if (fromEnv !== undefined && fromEnv !== '') return withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags);
+  if (fromEnv !== undefined && fromEnv !== '')
+    return withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags);
 
   const wasRunning = await runningLocalSky();
   let sky;
@@ -51,8 +55,14 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
     throw new PipeError((error as Error).message);
   }
   if (!wasRunning && stderrIsTerminal()) {
-    say(`started the local broker on 127.0.0.1:${sky.port}; to pipe between machines, run 'skypipe broker user add NAME' and 'skypipe broker --host 0.0.0.0' on a reachable host and set SKYPIPE_URL=mqtt://NAME:PASSWORD@HOST:1883 on each machine`);
+    say(
+      `started the local broker on 127.0.0.1:${sky.port}; to pipe between machines, run 'skypipe broker user add NAME' and 'skypipe broker --host 0.0.0.0' on a reachable host and set SKYPIPE_URL=mqtt://NAME:PASSWORD@HOST:1883 on each machine`,
+    );
   }
   // Our broker speaks MQTT 3.1.1 only: no need to try 5 first.
-  return { url: `mqtt://127.0.0.1:${sky.port}`, origin: 'the local broker (see skypipe broker status)', protocolVersion: 4 };
+  return {
+    url: `mqtt://127.0.0.1:${sky.port}`,
+    origin: 'the local broker (see skypipe broker status)',
+    protocolVersion: 4,
+  };
 }

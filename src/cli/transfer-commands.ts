@@ -32,7 +32,8 @@ const DEFAULT_SENDER_TIMEOUT_S = RECONNECT_WINDOW_MS / 1000;
 function senderTimeoutMs(text: string | undefined): number {
   if (text === undefined) return DEFAULT_SENDER_TIMEOUT_S * 1000;
   const seconds = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0) throw new PipeError(`--sender-timeout: '${text}' is not a number of seconds`, 'usage');
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0)
+    throw new PipeError(`--sender-timeout: '${text}' is not a number of seconds`, 'usage');
   return seconds * 1000;
 }
 
@@ -41,14 +42,19 @@ const SMALLEST_FRAME = 1024;
 
 function frameSize(text: string): number {
   const bytes = parseSize(text, '--frame-size');
-  if (bytes < SMALLEST_FRAME || bytes > DEFAULT_SEND_SETTINGS.frameBytes) throw new PipeError(`--frame-size: '${text}' is not between 1K and 1M`, 'usage');
+  if (bytes < SMALLEST_FRAME || bytes > DEFAULT_SEND_SETTINGS.frameBytes)
+    throw new PipeError(`--frame-size: '${text}' is not between 1K and 1M`, 'usage');
   return bytes;
 }
 
 function rootFor(flags: TransferFlags, target: BrokerTarget): string {
   const prefix = flags.topicPrefix ?? process.env.SKYPIPE_TOPIC_PREFIX;
   const root = topicRoot(prefix, target.username);
-  if (root === null) throw new PipeError(`topic prefix '${prefix}' is not usable: give topic levels separated by '/', without '+', '#', a leading '$' or empty levels`, 'usage');
+  if (root === null)
+    throw new PipeError(
+      `topic prefix '${prefix}' is not usable: give topic levels separated by '/', without '+', '#', a leading '$' or empty levels`,
+      'usage',
+    );
   return root;
 }
 
@@ -57,11 +63,15 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
   const settings = { ...DEFAULT_SEND_SETTINGS };
   if (flags.capacity !== undefined) settings.capacityBytes = parseSize(flags.capacity, '--capacity');
   if (flags.frameSize !== undefined) settings.frameBytes = frameSize(flags.frameSize);
-  if (flags.follow) throw new PipeError('--follow is for receiving; a sender always sends until its input ends', 'usage');
+  if (flags.follow)
+    throw new PipeError('--follow is for receiving; a sender always sends until its input ends', 'usage');
   if (flags.senderTimeout !== undefined) throw new PipeError('--sender-timeout is for receiving', 'usage');
   const target = await resolveBroker(flags);
   const topics = pipeTopics(flags.name, rootFor(flags, target));
-  const display = stderrIsTerminal() && !flags.quiet ? new TransferDisplay((text) => process.stderr.write(text), stdinFileSize()) : null;
+  const display =
+    stderrIsTerminal() && !flags.quiet
+      ? new TransferDisplay((text) => process.stderr.write(text), stdinFileSize())
+      : null;
   try {
     await send({
       target,

@@ -37,7 +37,8 @@ export class TransferDisplay {
   }
 
   blocked(isBlocked: boolean, unreadBytes: number, pipe: string): void {
-    if (isBlocked) this.note(`${pipe} is full (${formatBytes(unreadBytes)} not yet read); waiting for a receiver to read it`);
+    if (isBlocked)
+      this.note(`${pipe} is full (${formatBytes(unreadBytes)} not yet read); waiting for a receiver to read it`);
   }
 
   /** A line of its own, above the progress line. */

@@ -15,7 +15,12 @@ export async function isMarked(own: MqttClient, topics: PipeTopics): Promise<boo
  * the pipe with it. A marker read after connecting could be one that a receiver and a sender
  * creating the session at the same instant had just set (aedes answered both "no session").
  */
-export async function markNewMailbox(own: MqttClient, topics: PipeTopics, warn: (message: string) => void, markedBefore: boolean): Promise<void> {
+export async function markNewMailbox(
+  own: MqttClient,
+  topics: PipeTopics,
+  warn: (message: string) => void,
+  markedBefore: boolean,
+): Promise<void> {
   if (markedBefore) {
     warn(
       `the broker had lost the session that holds ${displayName(topics.name)} (restarted without durable storage, or the session expired); ` +

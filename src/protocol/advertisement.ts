@@ -36,7 +36,8 @@ export function encodeAdvertisement(advertisement: BrokerAdvertisement): Buffer 
   return Buffer.from(JSON.stringify(advertisement));
 }
 
-const positive = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+const positive = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
 /** The limits in an advertisement, or the broker's refusal; undefined for something that is not one. */
 export function parseAdvertisement(payload: Buffer): (BrokerLimits & { refused?: string }) | undefined {
@@ -46,7 +47,8 @@ export function parseAdvertisement(payload: Buffer): (BrokerLimits & { refused?:
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || typeof (value as BrokerAdvertisement).skypipe !== 'string') return undefined;
+  if (typeof value !== 'object' || value === null || typeof (value as BrokerAdvertisement).skypipe !== 'string')
+    return undefined;
   const { maximumPacketSize, pipeCapacity, refused } = value as BrokerAdvertisement;
   const limits: BrokerLimits & { refused?: string } = {};
   if (typeof refused === 'string') limits.refused = refused.slice(0, 300);

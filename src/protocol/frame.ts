@@ -44,7 +44,9 @@ export interface QueuedAhead {
 
 export type FrameType = 'data' | 'end' | 'abort' | 'sync';
 const TYPE_CODES: Record<FrameType, number> = { data: 1, end: 2, abort: 3, sync: 4 };
-const TYPES_BY_CODE = new Map<number, FrameType>(Object.entries(TYPE_CODES).map(([type, code]) => [code, type as FrameType]));
+const TYPES_BY_CODE = new Map<number, FrameType>(
+  Object.entries(TYPE_CODES).map(([type, code]) => [code, type as FrameType]),
+);
 
 export interface Frame {
   type: FrameType;
@@ -73,7 +75,8 @@ export function encodeFrame(frame: Frame): Buffer {
 export class FrameRejected extends Error {}
 
 export function decodeFrame(message: Buffer): Frame {
-  if (message.length < HEADER_BYTES) throw new FrameRejected(`${message.length}-byte message is shorter than a frame header`);
+  if (message.length < HEADER_BYTES)
+    throw new FrameRejected(`${message.length}-byte message is shorter than a frame header`);
   if (message[0] !== MAGIC_0 || message[1] !== MAGIC_1) throw new FrameRejected('message is not a skypipe frame');
   if (message[2] !== FRAME_VERSION) {
     throw new FrameRejected(`frame format version ${message[2]} is not ${FRAME_VERSION}: upgrade skypipe on both ends`);
@@ -122,7 +125,8 @@ function encodeNote(entries: QueuedAhead[]): Buffer {
 
 function decodeNote(body: Buffer): { entries: QueuedAhead[]; rest: Buffer } {
   const count = body[0] ?? 0;
-  if (count < 1 || count > MAX_QUEUED_AHEAD) throw new FrameRejected(`a note of ${count} streams queued ahead (1 to ${MAX_QUEUED_AHEAD} allowed)`);
+  if (count < 1 || count > MAX_QUEUED_AHEAD)
+    throw new FrameRejected(`a note of ${count} streams queued ahead (1 to ${MAX_QUEUED_AHEAD} allowed)`);
   const size = 1 + count * NOTE_ENTRY_BYTES;
   if (body.length < size) throw new FrameRejected('a note of streams queued ahead cut short');
   const entries: QueuedAhead[] = [];
@@ -130,8 +134,13 @@ function decodeNote(body: Buffer): { entries: QueuedAhead[]; rest: Buffer } {
     const at = 1 + index * NOTE_ENTRY_BYTES;
     const through = body.readBigUInt64BE(at + STREAM_ID_BYTES);
     const flags = body[at + STREAM_ID_BYTES + 8]!;
-    if (through > BigInt(Number.MAX_SAFE_INTEGER) || flags > 1) throw new FrameRejected('a note of streams queued ahead out of range');
-    entries.push({ streamId: body.toString('hex', at, at + STREAM_ID_BYTES), through: Number(through), withEnd: flags === 1 });
+    if (through > BigInt(Number.MAX_SAFE_INTEGER) || flags > 1)
+      throw new FrameRejected('a note of streams queued ahead out of range');
+    entries.push({
+      streamId: body.toString('hex', at, at + STREAM_ID_BYTES),
+      through: Number(through),
+      withEnd: flags === 1,
+    });
   }
   return { entries, rest: body.subarray(size) };
 }

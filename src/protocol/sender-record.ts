@@ -28,7 +28,14 @@ export function parseSenderRecord(payload: Buffer): SenderRecord | null | undefi
     if (typeof value !== 'object' || value === null) return undefined;
     const { sent, host, at } = value as Record<string, unknown>;
     if (typeof sent !== 'number' || !Number.isSafeInteger(sent) || sent < 0) return undefined;
-    return { state: 'sent', sent: { length: sent, host: typeof host === 'string' ? host.slice(0, 200) : '?', at: typeof at === 'string' ? at.slice(0, 40) : '?' } };
+    return {
+      state: 'sent',
+      sent: {
+        length: sent,
+        host: typeof host === 'string' ? host.slice(0, 200) : '?',
+        at: typeof at === 'string' ? at.slice(0, 40) : '?',
+      },
+    };
   } catch {
     return undefined;
   }

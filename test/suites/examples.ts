@@ -8,7 +8,6 @@ import { assertSameBytes, type Sky, sleep, until } from '../harness.js';
 import type { TestFn } from '../brokers.js';
 
 export function originalExamples(sky: Sky, test: TestFn): void {
-
   test('skypipe | gzip -9 -c > out.gz, then cat file | skypipe', async () => {
     const file = join(sky.dir, 'file');
     const data = randomBytes(300_000);
@@ -76,11 +75,22 @@ export function originalExamples(sky: Sky, test: TestFn): void {
       });
       await sleep(20);
     }
-    const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');
+    const lines = (path: string) =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '');
     await until(() => lines(aggregate).length >= expected.length, 'every line in the aggregate');
     assert.deepEqual(lines(aggregate).sort(), [...expected].sort());
     await until(() => listener.output().toString().split('\n').length > expected.length, 'every line at the listener');
-    assert.deepEqual(listener.output().toString().split('\n').filter((line) => line !== '').sort(), [...expected].sort());
+    assert.deepEqual(
+      listener
+        .output()
+        .toString()
+        .split('\n')
+        .filter((line) => line !== '')
+        .sort(),
+      [...expected].sort(),
+    );
     for (const running of [receiver, listener, ...senders]) running.child.kill('SIGTERM');
     await sky.shell('pkill -f "tail -f ' + sky.dir + '" || true').result;
     await Promise.all([receiver, listener, ...senders].map((running) => running.result));

@@ -21,9 +21,18 @@ export function pipeSemantics(sky: Sky, test: TestFn): void {
 
   test("gives buffered streams in the order the broker got them, whatever the senders' clocks say", async () => {
     const HOUR = 3_600_000;
-    const skewed = (offset: number) => ({ NODE_OPTIONS: `--import=${CLOCK_OFFSET}`, SKYPIPE_TEST_CLOCK_OFFSET_MS: String(offset) });
-    const probe = spawnSync(process.execPath, ['-p', 'Date.now() - performance.timeOrigin - performance.now()'], { env: { ...process.env, ...skewed(-HOUR) }, encoding: 'utf8' });
-    assert.ok(Math.abs(Number(probe.stdout) + HOUR) < 60_000, `the preload moves the clock an hour back (${probe.stdout.trim()} ms)`);
+    const skewed = (offset: number) => ({
+      NODE_OPTIONS: `--import=${CLOCK_OFFSET}`,
+      SKYPIPE_TEST_CLOCK_OFFSET_MS: String(offset),
+    });
+    const probe = spawnSync(process.execPath, ['-p', 'Date.now() - performance.timeOrigin - performance.now()'], {
+      env: { ...process.env, ...skewed(-HOUR) },
+      encoding: 'utf8',
+    });
+    assert.ok(
+      Math.abs(Number(probe.stdout) + HOUR) < 60_000,
+      `the preload moves the clock an hour back (${probe.stdout.trim()} ms)`,
+    );
     const streams = [
       ['an hour ahead', HOUR],
       ['an hour behind', -HOUR],
@@ -53,7 +62,10 @@ export function pipeSemantics(sky: Sky, test: TestFn): void {
       loser.child.kill('SIGINT');
       const [won, lost] = [await receivers[winner]!.result, await loser.result];
       assert.equal(won.code, 0, `round ${round}: ${won.stderr}`);
-      assert.ok(won.stdout.equals(data), `round ${round}: the consumer wrote the whole stream (${won.stdout.length} bytes)`);
+      assert.ok(
+        won.stdout.equals(data),
+        `round ${round}: the consumer wrote the whole stream (${won.stdout.length} bytes)`,
+      );
       assert.equal(lost.code, 130);
       assert.equal(lost.stdout.length, 0);
     }
@@ -84,6 +96,9 @@ export function pipeSemantics(sky: Sky, test: TestFn): void {
     assert.equal(sent.stderr, '');
     assert.equal(received.code, 3);
     assert.equal(received.stdout.toString(), 'partial line\n');
-    assert.equal(received.stderr, 'skypipe: the sender stopped before the end of its stream (interrupted) after 13 bytes; the output is incomplete\n');
+    assert.equal(
+      received.stderr,
+      'skypipe: the sender stopped before the end of its stream (interrupted) after 13 bytes; the output is incomplete\n',
+    );
   });
 }

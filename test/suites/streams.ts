@@ -7,7 +7,6 @@ import { CHUNKED_WRITER, LINE_WRITER, type Sky, sleep, until } from '../harness.
 import type { TestFn } from '../brokers.js';
 
 export function streams(sky: Sky, test: TestFn, bigMiB: number): void {
-
   test(`carries a ${bigMiB} MiB random binary stream byte for byte`, async () => {
     const file = join(sky.dir, 'big');
     const hash = createHash('sha256');
@@ -38,7 +37,10 @@ export function streams(sky: Sky, test: TestFn, bigMiB: number): void {
     await sleep(500);
     const senders = [0, 1, 2, 3, 4].map((id) => {
       // Lines of varied length, written in small pieces so that frames could cut them anywhere.
-      const text = Array.from({ length: linesPerSender }, (_, n) => `sender ${id} line ${n} ${'x'.repeat((n * 37) % 300)}\n`).join('');
+      const text = Array.from(
+        { length: linesPerSender },
+        (_, n) => `sender ${id} line ${n} ${'x'.repeat((n * 37) % 300)}\n`,
+      ).join('');
       const file = join(sky.dir, `lines${id}`);
       writeFileSync(file, text);
       return sky.shell(`${process.execPath} ${CHUNKED_WRITER} ${file} | $SKYPIPE send agg`);
@@ -106,7 +108,12 @@ export function streams(sky: Sky, test: TestFn, bigMiB: number): void {
     const sender = sky.start(['send', 'killed'], { input: 'pipe' });
     sender.child.stdin!.write(first);
     const receiver = sky.shell(`exec $SKYPIPE recv killed > ${out1}`);
-    await until(() => statSync(out1, { throwIfNoEntry: false })?.size === first.length, 'the first part at the receiver', 20_000, [sender, receiver]);
+    await until(
+      () => statSync(out1, { throwIfNoEntry: false })?.size === first.length,
+      'the first part at the receiver',
+      20_000,
+      [sender, receiver],
+    );
     await sleep(200);
     receiver.child.kill('SIGKILL');
     await receiver.result;
@@ -115,7 +122,10 @@ export function streams(sky: Sky, test: TestFn, bigMiB: number): void {
     assert.equal(sent.code, 0, sent.stderr);
     const next = await sky.shell(`$SKYPIPE recv killed > ${out2}`).result;
     assert.equal(next.code, 0, next.stderr);
-    assert.match(next.stderr, new RegExp(`continuing a stream at byte ${first.length}, where an earlier receiver of pipe 'killed' stopped`));
+    assert.match(
+      next.stderr,
+      new RegExp(`continuing a stream at byte ${first.length}, where an earlier receiver of pipe 'killed' stopped`),
+    );
     assert.ok(Buffer.concat([readFileSync(out1), readFileSync(out2)]).equals(Buffer.concat([first, second])));
   });
 

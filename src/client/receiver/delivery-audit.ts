@@ -122,9 +122,12 @@ export class DeliveryAudit {
 
   /** A token, when a sync should go now: a record has waited for its stream long enough, and the mailbox is quiet or followed. */
   syncDue(now: number, lastDeliveryAt: number, follow: boolean): string | null {
-    const unchecked = [...this.sent.keys()].filter((id) => !this.missingSince.has(id) && this.arrived.get(id) !== 'end');
+    const unchecked = [...this.sent.keys()].filter(
+      (id) => !this.missingSince.has(id) && this.arrived.get(id) !== 'end',
+    );
     const waited = unchecked.some((id) => now - this.sent.get(id)!.recordedAt >= AUDIT_AFTER_MS);
-    if (!waited || (!follow && now - lastDeliveryAt < AUDIT_AFTER_MS) || now - this.lastSyncAt < SYNC_RETRY_MS) return null;
+    if (!waited || (!follow && now - lastDeliveryAt < AUDIT_AFTER_MS) || now - this.lastSyncAt < SYNC_RETRY_MS)
+      return null;
     const token = randomBytes(16).toString('hex');
     this.syncs.set(token, unchecked);
     this.lastSyncAt = now;
@@ -142,7 +145,9 @@ export class DeliveryAudit {
     if (checked === undefined) return null;
     this.syncs.delete(token);
     this.lastSyncAt = -Infinity;
-    const unwritten = checked.filter((id) => this.sent.has(id) && !this.missingSince.has(id) && this.arrived.get(id) !== 'end');
+    const unwritten = checked.filter(
+      (id) => this.sent.has(id) && !this.missingSince.has(id) && this.arrived.get(id) !== 'end',
+    );
     for (const id of unwritten) if (this.arrived.has(id)) this.markMissing(id, now);
     return unwritten.filter((id) => !this.arrived.has(id));
   }

@@ -1,7 +1,15 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Writable } from 'node:stream';
 import type { BrokerTarget } from '../transport/broker-target.js';
-import { connect, ConnectionClosed, disconnect, publish, randomClientId, subscribe, wasTakenOver } from '../transport/connection.js';
+import {
+  connect,
+  ConnectionClosed,
+  disconnect,
+  publish,
+  randomClientId,
+  subscribe,
+  wasTakenOver,
+} from '../transport/connection.js';
 import { PipeError } from '../../protocol/errors.js';
 import { reconnect, retryWhileClosed } from '../transport/reconnect.js';
 import { DeliveryAudit } from './delivery-audit.js';
@@ -155,9 +163,12 @@ class Receiver {
     const options = {
       clientId: this.id,
       clean: true,
-      deliver: (packet: IPublishPacket, ack: () => void) => (packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: null }) : ack()),
+      deliver: (packet: IPublishPacket, ack: () => void) =>
+        packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: null }) : ack(),
     };
-    const { client } = again ? await reconnect(target, options, this.doing(), () => this.stopping) : await connect(target, options);
+    const { client } = again
+      ? await reconnect(target, options, this.doing(), () => this.stopping)
+      : await connect(target, options);
     this.probe = client;
     client.on('close', () => this.onProbeClosed(client));
     client.on('message', (topic, payload) => this.onSenderRecord(topic, payload));
@@ -181,12 +192,18 @@ class Receiver {
    * is retried by the attempt under way, or by a new one if it closed just as that finished.
    * Reports on a terminal while any connection is down.
    */
-  private async restore(which: 'probe' | 'mailbox', why = 'the connection to the broker was interrupted'): Promise<void> {
+  private async restore(
+    which: 'probe' | 'mailbox',
+    why = 'the connection to the broker was interrupted',
+  ): Promise<void> {
     if (this.restoring.has(which) || this.stopping) return;
     this.restoring.add(which);
     if (this.restoring.size === 1) this.request.events.status?.(`${why}; reconnecting`);
     try {
-      await retryWhileClosed<unknown>(() => (which === 'probe' ? this.openProbe(true) : this.openMailbox(true)), () => this.stopping);
+      await retryWhileClosed<unknown>(
+        () => (which === 'probe' ? this.openProbe(true) : this.openMailbox(true)),
+        () => this.stopping,
+      );
     } catch (error) {
       this.fail(error);
     } finally {
@@ -250,11 +267,14 @@ class Receiver {
       clientId: topics.mailboxClientId,
       clean: false,
       will: { topic: topics.presence, payload: Buffer.alloc(0), retain: true, qos: 1 as const },
-      deliver: (packet: IPublishPacket, ack: () => void) => (packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: link }) : ack()),
+      deliver: (packet: IPublishPacket, ack: () => void) =>
+        packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: link }) : ack(),
     };
     // On a reconnect the probe may be down too; the marker then is read after connecting.
     const markedBefore = again ? null : await isMarked(this.probe, topics);
-    const { client, sessionPresent } = again ? await reconnect(target, options, this.doing(), () => this.stopping) : await connect(target, options);
+    const { client, sessionPresent } = again
+      ? await reconnect(target, options, this.doing(), () => this.stopping)
+      : await connect(target, options);
     link.client = client;
     this.mailbox = link;
     client.on('close', () => this.onMailboxClosed(link));
@@ -262,7 +282,13 @@ class Receiver {
     // making sure of the mailbox, and a new session holds no subscription until this one.
     await subscribe(client, [topics.data], 1);
     await publish(client, topics.presence, encodePresence(this.presence), { qos: 1, retain: true });
-    if (!sessionPresent) await markNewMailbox(this.probe, topics, this.request.events.warn, markedBefore ?? (await isMarked(this.probe, topics)));
+    if (!sessionPresent)
+      await markNewMailbox(
+        this.probe,
+        topics,
+        this.request.events.warn,
+        markedBefore ?? (await isMarked(this.probe, topics)),
+      );
     return link;
   }
 
@@ -272,7 +298,12 @@ class Receiver {
     this.mailbox = null;
     if (this.stopping || !this.claimed) return;
     // MQTT 5 brokers say when another connection with the mailbox's client id took it over.
-    void this.restore('mailbox', wasTakenOver(link.client!) ? `another client took over the session of ${displayName(this.request.topics.name)}` : undefined);
+    void this.restore(
+      'mailbox',
+      wasTakenOver(link.client!)
+        ? `another client took over the session of ${displayName(this.request.topics.name)}`
+        : undefined,
+    );
   }
 
   /**
@@ -288,11 +319,18 @@ class Receiver {
     }
     const client = this.mailbox?.client;
     if (!this.claimed || !client?.connected || this.restoring.size > 0) return;
-    if (now - since < STALLED_GAP_MS || now - this.stalledGap.lastAt < STALLED_GAP_RETRY_MS || this.stalledGap.retries >= STALLED_GAP_RETRIES) return;
+    if (
+      now - since < STALLED_GAP_MS ||
+      now - this.stalledGap.lastAt < STALLED_GAP_RETRY_MS ||
+      this.stalledGap.retries >= STALLED_GAP_RETRIES
+    )
+      return;
     this.stalledGap = { retries: this.stalledGap.retries + 1, lastAt: now };
     this.mailbox = null;
     // A DISCONNECT, so that no Will clears our presence record meanwhile.
-    void disconnect(client).finally(() => this.restore('mailbox', 'frames are missing from a stream; asking the broker for them again'));
+    void disconnect(client).finally(() =>
+      this.restore('mailbox', 'frames are missing from a stream; asking the broker for them again'),
+    );
   }
 
   /** A Will from a taken-over connection can clear our record; put it back. */
@@ -338,7 +376,8 @@ class Receiver {
   /** Where an earlier consumer stopped in a stream (0 if none did). */
   private async cursorOf(streamId: string): Promise<number> {
     const offset = await this.writtenBefore(streamId);
-    if (offset === undefined) this.request.events.warn(`ignoring a foreign message on ${this.request.topics.progress(streamId)}`);
+    if (offset === undefined)
+      this.request.events.warn(`ignoring a foreign message on ${this.request.topics.progress(streamId)}`);
     return offset ?? 0;
   }
 
@@ -361,7 +400,8 @@ class Receiver {
     await sleep(LISTEN_IN_SETTLE_MS);
     let lowest = first.offset;
     for (const { frame } of this.inbound) {
-      if (!(frame instanceof FrameRejected) && frame.streamId.equals(first.streamId)) lowest = Math.min(lowest, frame.offset);
+      if (!(frame instanceof FrameRejected) && frame.streamId.equals(first.streamId))
+        lowest = Math.min(lowest, frame.offset);
     }
     return lowest;
   }
@@ -389,7 +429,8 @@ class Receiver {
         if (delivery.mailbox !== null && delivery.mailbox === this.mailbox) this.syncArrived(streamId);
         return;
       }
-      if (delivery.mailbox !== null && this.claimed) this.audit.frameArrived(streamId, frame.type !== 'data', Date.now());
+      if (delivery.mailbox !== null && this.claimed)
+        this.audit.frameArrived(streamId, frame.type !== 'data', Date.now());
     }
     this.inbound.push({ ...delivery, frame });
     void this.drain();
@@ -441,7 +482,8 @@ class Receiver {
       try {
         const record = await readRetained(this.probe, topics.sender(streamId), topics.echo(this.id));
         const written = await this.writtenBefore(streamId);
-        if (record === null || record.length === 0 || (typeof written === 'number' && written >= through)) this.assembler.notAhead(streamId);
+        if (record === null || record.length === 0 || (typeof written === 'number' && written >= through))
+          this.assembler.notAhead(streamId);
       } catch {
         // A connection lost meanwhile: the stream waits its time out instead.
       }
@@ -479,7 +521,8 @@ class Receiver {
     if (!this.claimed || !topic.startsWith(prefix)) return;
     const streamId = topic.slice(prefix.length);
     const record = parseSenderRecord(payload);
-    if (!/^[0-9a-f]{32}$/.test(streamId) || record === undefined) return this.request.events.warn(`ignoring a foreign message on ${topic}`);
+    if (!/^[0-9a-f]{32}$/.test(streamId) || record === undefined)
+      return this.request.events.warn(`ignoring a foreign message on ${topic}`);
     if (record === null) {
       // Its sender went away (its Will): a stream written meanwhile leaves no record.
       if (this.audit.recordCleared(streamId)) this.reportProgress(streamId, Buffer.alloc(0));
@@ -493,13 +536,23 @@ class Receiver {
     const client = this.mailbox?.client;
     if (!this.claimed || !client?.connected) return;
     // Subscribing again sends the retained records again (MQTT-3.8.4-3).
-    if (this.audit.rereadDue(now, this.lastDeliveryAt)) subscribe(this.probe, [this.request.topics.sender('+')], 0).catch(() => {});
+    if (this.audit.rereadDue(now, this.lastDeliveryAt))
+      subscribe(this.probe, [this.request.topics.sender('+')], 0).catch(() => {});
     const token = this.audit.syncDue(now, this.lastDeliveryAt, this.request.follow);
     if (token !== null) {
-      const marker = encodeFrame({ type: 'sync', streamId: Buffer.from(token, 'hex'), seq: 0, offset: 0, payload: Buffer.alloc(0) });
+      const marker = encodeFrame({
+        type: 'sync',
+        streamId: Buffer.from(token, 'hex'),
+        seq: 0,
+        offset: 0,
+        payload: Buffer.alloc(0),
+      });
       publish(client, this.request.topics.data, marker, { qos: 1 }).catch(() => {});
     }
-    const queued = (streamId: string) => this.inbound.some(({ frame }) => !(frame instanceof FrameRejected) && frame.streamId.toString('hex') === streamId);
+    const queued = (streamId: string) =>
+      this.inbound.some(
+        ({ frame }) => !(frame instanceof FrameRejected) && frame.streamId.toString('hex') === streamId,
+      );
     const dropped = this.audit.takeDropped(now, queued);
     for (const [streamId] of dropped) {
       this.clearRecords(streamId);
@@ -516,7 +569,8 @@ class Receiver {
       this.request.events.warn(message);
     });
     for (const [streamId, sent] of dropped) {
-      if (this.assembler.isOpen(streamId)) this.assembler.abandon(streamId, `the broker dropped the rest of ${describeSent(sent)}`, fix);
+      if (this.assembler.isOpen(streamId))
+        this.assembler.abandon(streamId, `the broker dropped the rest of ${describeSent(sent)}`, fix);
     }
   }
 

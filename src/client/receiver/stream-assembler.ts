@@ -92,7 +92,17 @@ export class StreamAssembler {
     }
     let state = this.streams.get(id);
     if (state === undefined) {
-      state = { nextOffset: null, nextSeq: null, hash: null, held: new Map(), gapSince: null, lastFrameAt: Date.now(), waitingFor: [], waitingSince: null, begun: false };
+      state = {
+        nextOffset: null,
+        nextSeq: null,
+        hash: null,
+        held: new Map(),
+        gapSince: null,
+        lastFrameAt: Date.now(),
+        waitingFor: [],
+        waitingSince: null,
+        begun: false,
+      };
       this.streams.set(id, state);
       state.held.set(frame.offset, { frame, ack });
       const start = (await this.events.startOf(id, frame)) ?? this.lowestHeld(state);
@@ -142,7 +152,7 @@ export class StreamAssembler {
    * now and then: a stream waits at most GAP_TIMEOUT_MS.
    */
   async writeReleased(): Promise<Verdict> {
-    for (let before = -1; before !== this.framesWritten && !this.done; ) {
+    for (let before = -1; before !== this.framesWritten && !this.done;) {
       before = this.framesWritten;
       for (const [id, state] of this.streams) {
         if (state.nextOffset === null || !state.held.has(state.nextOffset)) continue;
@@ -159,7 +169,9 @@ export class StreamAssembler {
    * waiting stream waits for.
    */
   private behindWaiting(id: string): boolean {
-    const waitedFor = [...this.streams.values()].some((state) => state.waitingFor.some(({ streamId }) => streamId === id));
+    const waitedFor = [...this.streams.values()].some((state) =>
+      state.waitingFor.some(({ streamId }) => streamId === id),
+    );
     if (waitedFor) return false;
     for (const [other, state] of this.streams) {
       if (other === id) return false;
@@ -182,7 +194,9 @@ export class StreamAssembler {
   private isWaiting(id: string, state: StreamState): boolean {
     state.waitingFor = state.waitingFor.filter(
       ({ streamId, through, withEnd }) =>
-        !this.finished.has(streamId) && !this.notQueued.has(streamId) && (withEnd || (this.streams.get(streamId)?.nextOffset ?? -1) < through),
+        !this.finished.has(streamId) &&
+        !this.notQueued.has(streamId) &&
+        (withEnd || (this.streams.get(streamId)?.nextOffset ?? -1) < through),
     );
     if (state.waitingFor.length === 0) {
       state.waitingSince = null;
@@ -220,7 +234,8 @@ export class StreamAssembler {
   oldestGapSince(): number | null {
     let oldest: number | null = null;
     for (const { gapSince, waitingSince } of this.streams.values()) {
-      for (const since of [gapSince, waitingSince]) if (since !== null && (oldest === null || since < oldest)) oldest = since;
+      for (const since of [gapSince, waitingSince])
+        if (since !== null && (oldest === null || since < oldest)) oldest = since;
     }
     return oldest;
   }
@@ -245,7 +260,10 @@ export class StreamAssembler {
     const state = this.streams.get(id);
     if (state === undefined) return;
     this.forget(id, state);
-    this.reportIncomplete(id, `${reason} after ${describeBytes(state.nextOffset ?? 0)} of its stream; the output is incomplete${fix === undefined ? '' : `; ${fix}`}`);
+    this.reportIncomplete(
+      id,
+      `${reason} after ${describeBytes(state.nextOffset ?? 0)} of its stream; the output is incomplete${fix === undefined ? '' : `; ${fix}`}`,
+    );
   }
 
   /** Forgets a stream that has ended; copies of its frames still waiting are acknowledged. */
@@ -276,7 +294,10 @@ export class StreamAssembler {
 
   private async writeReady(id: string, state: StreamState): Promise<Verdict> {
     for (;;) {
-      if ((state.waitingFor.length > 0 && this.isWaiting(id, state)) || (!state.begun && this.holding && this.behindWaiting(id))) {
+      if (
+        (state.waitingFor.length > 0 && this.isWaiting(id, state)) ||
+        (!state.begun && this.holding && this.behindWaiting(id))
+      ) {
         state.gapSince = null;
         return 'continue';
       }
@@ -296,7 +317,10 @@ export class StreamAssembler {
       state.gapSince = null;
       const { frame, ack } = next;
       if (state.nextSeq !== null && frame.seq !== state.nextSeq) {
-        throw new PipeError(`a stream's frame ${state.nextSeq} is missing at byte ${state.nextOffset}; the output is incomplete`, 'incomplete');
+        throw new PipeError(
+          `a stream's frame ${state.nextSeq} is missing at byte ${state.nextOffset}; the output is incomplete`,
+          'incomplete',
+        );
       }
       this.primary ??= id;
       state.begun = true;
@@ -317,11 +341,17 @@ export class StreamAssembler {
       if (frame.type === 'abort') {
         ack();
         const reason = frame.payload.toString('utf8').slice(0, 200) || 'no reason given';
-        this.reportIncomplete(id, `the sender stopped before the end of its stream (${reason}) after ${describeBytes(state.nextOffset!)}; the output is incomplete`);
+        this.reportIncomplete(
+          id,
+          `the sender stopped before the end of its stream (${reason}) after ${describeBytes(state.nextOffset!)}; the output is incomplete`,
+        );
         return 'continue';
       }
       if (state.hash !== null && !state.hash.digest().equals(frame.payload)) {
-        throw new PipeError(`the stream failed its SHA-256 check (${describeBytes(state.nextOffset!)} received); the output is corrupt`, 'incomplete');
+        throw new PipeError(
+          `the stream failed its SHA-256 check (${describeBytes(state.nextOffset!)} received); the output is corrupt`,
+          'incomplete',
+        );
       }
       // An empty stream has no progress yet: its record says it was written.
       if (state.nextOffset === 0) this.events.written?.(id, 0);
@@ -338,7 +368,9 @@ export class StreamAssembler {
         if (!error) return resolve();
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') {
-          reject(new PipeError('the reader closed the output; what it did not take stays in the pipe', 'output-closed'));
+          reject(
+            new PipeError('the reader closed the output; what it did not take stays in the pipe', 'output-closed'),
+          );
         } else {
           reject(new PipeError(`writing the output failed: ${error.message}`));
         }

@@ -20,7 +20,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Returns the streams the broker handed over from the mailbox's queue: they are ahead of the
  * caller's stream.
  */
-export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, own: MqttClient, warn: (message: string) => void): Promise<QueuedAhead[]> {
+export async function ensureMailbox(
+  target: BrokerTarget,
+  topics: PipeTopics,
+  own: MqttClient,
+  warn: (message: string) => void,
+): Promise<QueuedAhead[]> {
   const markedBefore = await isMarked(own, topics);
   const queued = new QueuedAheadLog();
   let lastHandedAt = 0;
@@ -45,7 +50,13 @@ export async function ensureMailbox(target: BrokerTarget, topics: PipeTopics, ow
     // them again on resume holds the ones it sent to a closed connection for a while: they must
     // be seen to be named as queued ahead.
     const since = Date.now();
-    while (sessionPresent && client.connected && Date.now() - Math.max(since, lastHandedAt) < HANDED_QUIET_MS && Date.now() - since < HANDED_WAIT_MS) await sleep(20);
+    while (
+      sessionPresent &&
+      client.connected &&
+      Date.now() - Math.max(since, lastHandedAt) < HANDED_QUIET_MS &&
+      Date.now() - since < HANDED_WAIT_MS
+    )
+      await sleep(20);
   } catch (error) {
     // Closed under us: a receiver (or another sender doing the same) took the session over, and
     // that client subscribes the mailbox itself.

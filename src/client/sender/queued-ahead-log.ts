@@ -12,7 +12,11 @@ export class QueuedAheadLog {
     const through = frame.offset + (ended ? 0 : frame.payload.length);
     const known = this.streams.get(streamId);
     if (known === undefined && this.streams.size >= MAX_QUEUED_AHEAD) return;
-    this.streams.set(streamId, { streamId, through: Math.max(through, known?.through ?? 0), withEnd: ended || known?.withEnd === true });
+    this.streams.set(streamId, {
+      streamId,
+      through: Math.max(through, known?.through ?? 0),
+      withEnd: ended || known?.withEnd === true,
+    });
   }
 
   get entries(): QueuedAhead[] {

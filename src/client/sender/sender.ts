@@ -3,7 +3,14 @@ import type { Readable } from 'node:stream';
 import { hostname } from 'node:os';
 import type { MqttClient } from 'mqtt';
 import type { BrokerTarget } from '../transport/broker-target.js';
-import { connect, disconnect, publish, randomClientId, subscribe, type ConnectOptions } from '../transport/connection.js';
+import {
+  connect,
+  disconnect,
+  publish,
+  randomClientId,
+  subscribe,
+  type ConnectOptions,
+} from '../transport/connection.js';
 import { reconnect, retryWhileClosed } from '../transport/reconnect.js';
 import { PipeError } from '../../protocol/errors.js';
 import { encodeFrame, STREAM_ID_BYTES, type FrameType, type QueuedAhead } from '../../protocol/frame.js';
@@ -39,7 +46,10 @@ export interface SendRequest {
 /** Sends one stream (the input up to its EOF) into a pipe; resolves with its length once the broker holds all of it. */
 export async function send(request: SendRequest): Promise<number> {
   const streamId = randomBytes(STREAM_ID_BYTES);
-  const { client, limits } = await connect(request.target, senderConnection(request.topics, streamId, randomClientId('sender')));
+  const { client, limits } = await connect(
+    request.target,
+    senderConnection(request.topics, streamId, randomClientId('sender')),
+  );
   const stream = new StreamPublisher(client, request, streamId, limits);
   try {
     await stream.prepare();
@@ -63,7 +73,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** A clean session whose Will clears the stream's sender record: receivers learn that the sender went away. */
 function senderConnection(topics: PipeTopics, streamId: Buffer, clientId: string): ConnectOptions {
-  return { clientId, clean: true, will: { topic: topics.sender(streamId.toString('hex')), payload: Buffer.alloc(0), retain: true, qos: 1 } };
+  return {
+    clientId,
+    clean: true,
+    will: { topic: topics.sender(streamId.toString('hex')), payload: Buffer.alloc(0), retain: true, qos: 1 },
+  };
 }
 
 /** One stream's frames: numbering, hashing, and the windows that keep the pipe within capacity. */
@@ -140,7 +154,8 @@ class StreamPublisher {
       }
       if (topic !== this.progressTopic) return;
       const consumed = parseProgress(payload);
-      if (consumed === undefined) return this.request.events.warn(`ignoring a foreign message on ${this.progressTopic}`);
+      if (consumed === undefined)
+        return this.request.events.warn(`ignoring a foreign message on ${this.progressTopic}`);
       if (consumed !== null && consumed > this.consumed) {
         this.consumed = consumed;
         for (const [seq, { end }] of this.unread) {
@@ -187,10 +202,16 @@ class StreamPublisher {
   async close(): Promise<void> {
     if (this.complete) {
       // Through a cut too: without it a consumer could not tell whether the broker dropped the stream.
-      await this.throughCuts(() => publish(this.client, this.senderTopic, encodeSentRecord(this.offset, hostname(), new Date()), { qos: 1, retain: true })).catch(() => {});
+      await this.throughCuts(() =>
+        publish(this.client, this.senderTopic, encodeSentRecord(this.offset, hostname(), new Date()), {
+          qos: 1,
+          retain: true,
+        }),
+      ).catch(() => {});
     }
     this.closing = true;
-    if (!this.complete && this.client.connected) await publish(this.client, this.senderTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {});
+    if (!this.complete && this.client.connected)
+      await publish(this.client, this.senderTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {});
     await disconnect(this.client);
   }
 
@@ -253,9 +274,11 @@ class StreamPublisher {
         if (result.done) break;
         cutter.push(result.value, Date.now());
       }
-      for (let payload = cutter.take(Date.now(), false); payload; payload = cutter.take(Date.now(), false)) await this.sendData(payload);
+      for (let payload = cutter.take(Date.now(), false); payload; payload = cutter.take(Date.now(), false))
+        await this.sendData(payload);
     }
-    for (let payload = cutter.take(Date.now(), true); payload; payload = cutter.take(Date.now(), true)) await this.sendData(payload);
+    for (let payload = cutter.take(Date.now(), true); payload; payload = cutter.take(Date.now(), true))
+      await this.sendData(payload);
     await this.publishFrame('end', this.hash.digest());
     await this.waitFor(() => this.inFlight.size === 0);
     // Some brokers (aedes) acknowledge a publish before storing it; this waits until they have.
@@ -266,7 +289,13 @@ class StreamPublisher {
   /** Tells receivers the stream will not be complete; best effort, the connection may be gone. None needed before the first frame. */
   async abort(reason: string): Promise<void> {
     if (this.lost || !this.client.connected || this.seq === 0) return;
-    const frame = encodeFrame({ type: 'abort', streamId: this.streamId, seq: this.seq, offset: this.offset, payload: Buffer.from(reason) });
+    const frame = encodeFrame({
+      type: 'abort',
+      streamId: this.streamId,
+      seq: this.seq,
+      offset: this.offset,
+      payload: Buffer.from(reason),
+    });
     await publish(this.client, this.request.topics.data, frame, { qos: 1 }).catch(() => {});
   }
 
@@ -274,7 +303,8 @@ class StreamPublisher {
     const { capacityBytes, maxUnreadFrames } = this.fitted;
     // A frame larger than the capacity still goes once everything before it is consumed.
     const fits = () =>
-      (this.offset - this.consumed + payload.length <= capacityBytes || this.offset === this.consumed) && this.unread.size < maxUnreadFrames;
+      (this.offset - this.consumed + payload.length <= capacityBytes || this.offset === this.consumed) &&
+      this.unread.size < maxUnreadFrames;
     if (!fits()) {
       this.request.events.blocked?.(true, this.offset - this.consumed);
       await this.waitFor(fits);

@@ -53,7 +53,10 @@ export function fitToBroker(settings: SendSettings, limits: BrokerLimits, dataTo
   }
   if (limits.pipeCapacity !== undefined) fitted.capacityBytes = Math.min(settings.capacityBytes, limits.pipeCapacity);
   if (limits.receiveMaximum !== undefined) {
-    fitted.maxFramesInFlight = Math.max(1, Math.min(settings.maxFramesInFlight, limits.receiveMaximum - OTHER_PUBLISHES));
+    fitted.maxFramesInFlight = Math.max(
+      1,
+      Math.min(settings.maxFramesInFlight, limits.receiveMaximum - OTHER_PUBLISHES),
+    );
   }
   return fitted;
 }

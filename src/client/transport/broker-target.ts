@@ -26,7 +26,10 @@ export function parseBrokerUrl(raw: string, origin: string, username?: string, p
     throw new PipeError(`${origin}: '${raw}' is not a URL; use mqtt://HOST:PORT (or mqtts://, ws://, wss://)`, 'usage');
   }
   if (!SCHEMES.has(url.protocol)) {
-    throw new PipeError(`${origin}: scheme '${url.protocol}' is not supported; use mqtt://, mqtts://, ws:// or wss://`, 'usage');
+    throw new PipeError(
+      `${origin}: scheme '${url.protocol}' is not supported; use mqtt://, mqtts://, ws:// or wss://`,
+      'usage',
+    );
   }
   if (url.hostname === '') throw new PipeError(`${origin}: '${raw}' names no host; use mqtt://HOST:PORT`, 'usage');
   const target: BrokerTarget = { url: '', origin };

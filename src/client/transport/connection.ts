@@ -65,7 +65,8 @@ const REFUSALS: Record<number, string> = {
 const UNTRUSTED =
   "the broker's TLS certificate is not signed by a CA this machine trusts; pin it with --pin (the fingerprint 'skypipe broker cert' printed) or give its CA with --ca FILE";
 
-const NOT_TLS = "the broker does not speak TLS at this address; use mqtt:// or ws:// for a plain listener, or the broker's TLS port";
+const NOT_TLS =
+  "the broker does not speak TLS at this address; use mqtt:// or ws:// for a plain listener, or the broker's TLS port";
 
 /** TLS failures (Node's codes), each with the one-line advice for it. */
 const TLS_FAILURES: Record<string, string> = {
@@ -80,15 +81,21 @@ const TLS_FAILURES: Record<string, string> = {
   ERR_SSL_PACKET_LENGTH_TOO_LONG: NOT_TLS,
 };
 
-function describeConnectFailure(target: BrokerTarget, error: Error & { code?: string | number; reason?: string }): string {
+function describeConnectFailure(
+  target: BrokerTarget,
+  error: Error & { code?: string | number; reason?: string },
+): string {
   const where = `${describeTarget(target)} (from ${target.origin})`;
   if (typeof error.code === 'number' && target.username === undefined && CREDENTIAL_REFUSALS.has(error.code)) {
     return `cannot use broker ${where}: the broker requires a user name and password; give --username and --password (or SKYPIPE_USERNAME and SKYPIPE_PASSWORD)`;
   }
-  if (typeof error.code === 'number' && REFUSALS[error.code] !== undefined) return `cannot use broker ${where}: ${REFUSALS[error.code]}`;
-  if (typeof error.code === 'string' && TLS_FAILURES[error.code] !== undefined) return `cannot use broker ${where}: ${TLS_FAILURES[error.code]}`;
+  if (typeof error.code === 'number' && REFUSALS[error.code] !== undefined)
+    return `cannot use broker ${where}: ${REFUSALS[error.code]}`;
+  if (typeof error.code === 'string' && TLS_FAILURES[error.code] !== undefined)
+    return `cannot use broker ${where}: ${TLS_FAILURES[error.code]}`;
   // OpenSSL's answer to a peer that is not speaking TLS, when Node gives no code of its own.
-  if (error.code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/.test(error.message)) return `cannot use broker ${where}: ${NOT_TLS}`;
+  if (error.code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/.test(error.message))
+    return `cannot use broker ${where}: ${NOT_TLS}`;
   switch (error.code) {
     case 'ECONNRESET':
       return usesTls(target.url)
@@ -112,7 +119,8 @@ function describeConnectFailure(target: BrokerTarget, error: Error & { code?: st
   }
 }
 
-const HUNG_UP_IN_HANDSHAKE = 'the broker closed the connection during the handshake; if that port speaks TLS, use mqtts:// or wss://';
+const HUNG_UP_IN_HANDSHAKE =
+  'the broker closed the connection during the handshake; if that port speaks TLS, use mqtts:// or wss://';
 
 /** Refused for its protocol version: the broker does not speak MQTT 5. */
 class ProtocolRefused extends Error {}
@@ -131,7 +139,8 @@ export async function connect(target: BrokerTarget, options: ConnectOptions): Pr
     } catch (error) {
       if (!(error instanceof ProtocolRefused)) throw error;
       // A broker that spoke MQTT 5 before does not stop: the network closed this connection.
-      if (target.protocolVersion === 5) throw new PipeError(describeConnectFailure(target, new Error(HUNG_UP_IN_HANDSHAKE)));
+      if (target.protocolVersion === 5)
+        throw new PipeError(describeConnectFailure(target, new Error(HUNG_UP_IN_HANDSHAKE)));
       target.protocolVersion = 4;
     }
   }
@@ -157,7 +166,8 @@ async function connectWith(target: BrokerTarget, options: ConnectOptions, protoc
     keepalive: 30,
   };
   // Under MQTT 5 a session ends with its connection unless it has an expiry: a mailbox must outlive it.
-  if (protocolVersion === 5) clientOptions.properties = { sessionExpiryInterval: options.clean ? 0 : SESSION_NEVER_EXPIRES };
+  if (protocolVersion === 5)
+    clientOptions.properties = { sessionExpiryInterval: options.clean ? 0 : SESSION_NEVER_EXPIRES };
   if (target.username !== undefined) clientOptions.username = target.username;
   if (target.password !== undefined) clientOptions.password = target.password;
   if (options.will) clientOptions.will = options.will;
@@ -170,7 +180,10 @@ async function connectWith(target: BrokerTarget, options: ConnectOptions, protoc
     if (packet.reasonCode === SESSION_TAKEN_OVER) takenOver.add(client);
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(Object.assign(new Error('no answer within 10 s'), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(Object.assign(new Error('no answer within 10 s'), { code: 'ETIMEDOUT' })),
+      CONNECT_TIMEOUT_MS,
+    );
     const fail = (error: Error & { code?: string | number }) => {
       clearTimeout(timer);
       client.removeAllListeners('connect');
@@ -184,12 +197,16 @@ async function connectWith(target: BrokerTarget, options: ConnectOptions, protoc
       client.removeListener('error', fail);
       client.removeListener('close', onClose);
       const limits: BrokerLimits = {};
-      if (connack.properties?.maximumPacketSize !== undefined) limits.maximumPacketSize = connack.properties.maximumPacketSize;
+      if (connack.properties?.maximumPacketSize !== undefined)
+        limits.maximumPacketSize = connack.properties.maximumPacketSize;
       if (connack.properties?.receiveMaximum !== undefined) limits.receiveMaximum = connack.properties.receiveMaximum;
       resolve({ client, sessionPresent: connack.sessionPresent, limits });
     });
     // A broker that does not know MQTT 5 may just hang up; 3.1.1 is tried next.
-    const onClose = () => (protocolVersion === 5 ? fail(Object.assign(new Error('closed'), { code: 1 })) : fail(new Error(HUNG_UP_IN_HANDSHAKE)));
+    const onClose = () =>
+      protocolVersion === 5
+        ? fail(Object.assign(new Error('closed'), { code: 1 }))
+        : fail(new Error(HUNG_UP_IN_HANDSHAKE));
     client.once('error', fail);
     client.once('close', onClose);
     client.connect();
@@ -207,7 +224,10 @@ export class ConnectionClosed extends PipeError {
  * Runs one request that the broker answers, failing with ConnectionClosed if the connection goes
  * first: MQTT.js keeps such a request for a reconnect that skypipe does itself, and would never answer.
  */
-function answered<T>(client: MqttClient, request: (answer: (error: Error | null, value: T) => void) => void): Promise<T> {
+function answered<T>(
+  client: MqttClient,
+  request: (answer: (error: Error | null, value: T) => void) => void,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     if (!client.connected) return reject(new ConnectionClosed());
     const onClose = () => reject(new ConnectionClosed());
@@ -225,13 +245,21 @@ function answered<T>(client: MqttClient, request: (answer: (error: Error | null,
 /** Subscribes and fails if the broker refuses (SUBACK 0x80). */
 export async function subscribe(client: MqttClient, topics: string[], qos: 0 | 1): Promise<void> {
   const granted = await answered<ISubscriptionGrant[]>(client, (answer) =>
-    client.subscribe(topics, { qos }, (error, grants) => answer(error ? new PipeError(`the broker refused a subscription: ${error.message}`) : null, grants ?? [])),
+    client.subscribe(topics, { qos }, (error, grants) =>
+      answer(error ? new PipeError(`the broker refused a subscription: ${error.message}`) : null, grants ?? []),
+    ),
   );
   const refused = granted.find((grant) => grant.qos === 128);
-  if (refused) throw new PipeError(`the broker refused to subscribe to '${refused.topic}'; the user may lack permission`);
+  if (refused)
+    throw new PipeError(`the broker refused to subscribe to '${refused.topic}'; the user may lack permission`);
 }
 
-export function publish(client: MqttClient, topic: string, payload: Buffer | string, options: { qos: 0 | 1; retain?: boolean }): Promise<void> {
+export function publish(
+  client: MqttClient,
+  topic: string,
+  payload: Buffer | string,
+  options: { qos: 0 | 1; retain?: boolean },
+): Promise<void> {
   return answered<void>(client, (answer) =>
     client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (error) =>
       answer(error ? new PipeError(`publishing to the broker failed: ${error.message}`) : null, undefined),

@@ -5,7 +5,11 @@ import type { IPublishPacket, MqttClient } from 'mqtt';
  * mqtt within 5.16.x, and the test suite fails if this stops working).
  */
 interface PacketSender {
-  _sendPacket(packet: { cmd: string; messageId?: number }, callback?: (error?: Error) => void, ...rest: unknown[]): void;
+  _sendPacket(
+    packet: { cmd: string; messageId?: number },
+    callback?: (error?: Error) => void,
+    ...rest: unknown[]
+  ): void;
 }
 
 /**
@@ -18,7 +22,10 @@ interface PacketSender {
  * Must be installed before the connection opens (a broker may send queued messages in the same
  * read as the CONNACK).
  */
-export function deliverWithDeferredAcks(client: MqttClient, deliver: (packet: IPublishPacket, ack: () => void) => void): void {
+export function deliverWithDeferredAcks(
+  client: MqttClient,
+  deliver: (packet: IPublishPacket, ack: () => void) => void,
+): void {
   const sender = client as unknown as PacketSender;
   const sendPacket = sender._sendPacket.bind(client);
   const deferred = new Set<number>();

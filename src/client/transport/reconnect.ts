@@ -12,7 +12,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Connects again after a lost connection, once a second, until RECONNECT_WINDOW_MS has passed
  * or `stopped()` says to give up. The error names what was going on (`doing`).
  */
-export async function reconnect(target: BrokerTarget, options: ConnectOptions, doing: string, stopped: () => boolean): Promise<Connection> {
+export async function reconnect(
+  target: BrokerTarget,
+  options: ConnectOptions,
+  doing: string,
+  stopped: () => boolean,
+): Promise<Connection> {
   const deadline = Date.now() + RECONNECT_WINDOW_MS;
   let lastError: unknown = null;
   while (Date.now() < deadline && !stopped()) {
@@ -25,7 +30,9 @@ export async function reconnect(target: BrokerTarget, options: ConnectOptions, d
   }
   if (stopped()) throw new PipeError('interrupted');
   const reason = lastError instanceof Error ? lastError.message : 'no connection';
-  throw new PipeError(`lost the connection to the broker while ${doing} and could not get it back within ${RECONNECT_WINDOW_MS / 60_000} minutes: ${reason}`);
+  throw new PipeError(
+    `lost the connection to the broker while ${doing} and could not get it back within ${RECONNECT_WINDOW_MS / 60_000} minutes: ${reason}`,
+  );
 }
 
 /**

@@ -14,7 +14,12 @@ let echoes = 0;
  * subscription with a durable consumer (NATS): a thousand senders starting at once made NATS
  * close connections.
  */
-export async function readRetained(client: MqttClient, topic: string, echoBase: string, keep = false): Promise<Buffer | null> {
+export async function readRetained(
+  client: MqttClient,
+  topic: string,
+  echoBase: string,
+  keep = false,
+): Promise<Buffer | null> {
   const echoTopic = `${echoBase}/${(echoes += 1)}`;
   let retained: Buffer | null = null;
   const onMessage = (incoming: string, payload: Buffer) => {

@@ -30,7 +30,10 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 export function parsePin(raw: string, origin: string): string {
   const hex = raw.replace(/^sha256[:=]/i, '').replace(/[:\s]/g, '');
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-    throw new PipeError(`${origin}: '${raw}' is not a SHA-256 fingerprint; give the sha256:… line that 'skypipe broker cert' printed`, 'usage');
+    throw new PipeError(
+      `${origin}: '${raw}' is not a SHA-256 fingerprint; give the sha256:… line that 'skypipe broker cert' printed`,
+      'usage',
+    );
   }
   return hex.toUpperCase().match(/../g)!.join(':');
 }
@@ -39,7 +42,9 @@ export function parsePin(raw: string, origin: string): string {
 export class PinMismatch extends Error {
   readonly code = 'SKYPIPE_PIN_MISMATCH';
   constructor(presented: string) {
-    super(`the broker's certificate does not match the pinned fingerprint (its CA is sha256:${presented}); someone may be intercepting the connection, or the broker has a new certificate`);
+    super(
+      `the broker's certificate does not match the pinned fingerprint (its CA is sha256:${presented}); someone may be intercepting the connection, or the broker has a new certificate`,
+    );
   }
 }
 
@@ -47,7 +52,11 @@ export class PinMismatch extends Error {
 function chainOf(leaf: PeerCertificate): PeerCertificate[] {
   const chain: PeerCertificate[] = [];
   // A self-signed certificate is its own issuer.
-  for (let cert: DetailedPeerCertificate | undefined = leaf as DetailedPeerCertificate; cert !== undefined && !chain.includes(cert); cert = cert.issuerCertificate) {
+  for (
+    let cert: DetailedPeerCertificate | undefined = leaf as DetailedPeerCertificate;
+    cert !== undefined && !chain.includes(cert);
+    cert = cert.issuerCertificate
+  ) {
     chain.push(cert);
   }
   return chain;
@@ -62,7 +71,10 @@ const pemOf = (cert: PeerCertificate): string => new X509Certificate(cert.raw).t
 function presentedChain(host: string, port: number, pin: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({ host, port, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) });
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('no TLS handshake within 10 s'), { code: 'ETIMEDOUT' })), HANDSHAKE_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => socket.destroy(Object.assign(new Error('no TLS handshake within 10 s'), { code: 'ETIMEDOUT' })),
+      HANDSHAKE_TIMEOUT_MS,
+    );
     socket.once('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -88,7 +100,9 @@ export async function tlsOptions(url: string, trust: TlsTrust | undefined): Prom
   trust.pinnedChain ??= await presentedChain(host, Number(parsed.port), pin);
   // Checked on every connection, not only the first: the pin, whatever name the certificate carries.
   const checkServerIdentity = (_host: string, cert: PeerCertificate) =>
-    chainOf(cert).some((presented) => presented.fingerprint256 === pin) ? undefined : new PinMismatch(topOf(chainOf(cert)));
+    chainOf(cert).some((presented) => presented.fingerprint256 === pin)
+      ? undefined
+      : new PinMismatch(topOf(chainOf(cert)));
   const options = { ca: trust.pinnedChain, rejectUnauthorized: true, checkServerIdentity };
   // ws hands these to Node's TLS as they are (its typing of checkServerIdentity is not Node's).
   return { ...options, wsOptions: options as unknown as IClientOptions['wsOptions'] };
