@@ -8,14 +8,10 @@ import { parseBrokerUrl } from '../src/client/transport/broker-target.js';
 import { decodeFrame, encodeFrame, FrameRejected, type Frame, type QueuedAhead } from '../src/protocol/frame.js';
 import { QueuedAheadLog } from '../src/client/sender/queued-ahead-log.js';
 import { FrameCutter } from '../src/client/sender/frame-cutter.js';
-import {
-  AUDIT_AFTER_MS,
-  DeliveryAudit,
-  REREAD_AFTER_STREAMS,
-  REREAD_AGAIN_MS,
-} from '../src/client/receiver/delivery-audit.js';
+import { DeliveryAudit, REREAD_AFTER_STREAMS } from '../src/client/receiver/delivery-audit.js';
 import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/protocol/sender-record.js';
-import { GAP_TIMEOUT_MS, StreamAssembler, type Verdict } from '../src/client/receiver/stream-assembler.js';
+import { DEFAULT_TIMINGS } from '../src/client/timings.js';
+import { StreamAssembler, type Verdict } from '../src/client/receiver/stream-assembler.js';
 import { encodePipeName, pipeTopics } from '../src/protocol/topics.js';
 import { parseSize } from '../src/cli/size.js';
 
@@ -216,9 +212,9 @@ describe('the order of buffered streams', () => {
     const warnings: string[] = [];
     const following = consumer(true, (message) => warnings.push(message));
     await following.accept(data(a, 1, 3, 'a2\n'));
-    following.assembler.checkGaps(Date.now() + GAP_TIMEOUT_MS - 1000);
+    following.assembler.checkGaps(Date.now() + DEFAULT_TIMINGS.gapTimeoutMs - 1000);
     assert.deepEqual(warnings, []);
-    following.assembler.checkGaps(Date.now() + GAP_TIMEOUT_MS + 1000);
+    following.assembler.checkGaps(Date.now() + DEFAULT_TIMINGS.gapTimeoutMs + 1000);
     assert.deepEqual(warnings, [
       'the broker dropped frames of a stream after 0 bytes of its stream; the output is incomplete; see the README on broker settings',
     ]);
@@ -229,7 +225,7 @@ describe('the order of buffered streams', () => {
     const plain = consumer(false);
     await plain.accept(data(a, 1, 3, 'a2\n'));
     assert.throws(
-      () => plain.assembler.checkGaps(Date.now() + GAP_TIMEOUT_MS + 1000),
+      () => plain.assembler.checkGaps(Date.now() + DEFAULT_TIMINGS.gapTimeoutMs + 1000),
       /^PipeError: the broker dropped frames of a stream after 0 bytes/,
     );
   });
@@ -285,33 +281,37 @@ describe('the delivery audit', () => {
     assert.equal(audit.recordSent('b', sent, 0), false);
     assert.equal(audit.streamWritten('b'), true);
     assert.equal(audit.recordSent('b', sent, 0), true, 'a record that comes again (a resubscription) is only cleared');
-    assert.equal(audit.syncDue(AUDIT_AFTER_MS * 10, 0, false), null, 'nothing left to check');
+    assert.equal(audit.syncDue(DEFAULT_TIMINGS.auditAfterMs * 10, 0, false), null, 'nothing left to check');
   });
 
   it('checks a recorded stream once the mailbox is quiet, and reports it dropped after a gap timeout', () => {
     const audit = new DeliveryAudit();
     audit.recordSent('a', sent, 1000);
-    assert.equal(audit.syncDue(1000 + AUDIT_AFTER_MS - 1, 0, true), null, 'the record is too new');
-    assert.equal(audit.syncDue(1000 + AUDIT_AFTER_MS, 1000 + AUDIT_AFTER_MS - 1, false), null, 'the mailbox is busy');
-    const token = audit.syncDue(1000 + AUDIT_AFTER_MS, 1000, false);
+    assert.equal(audit.syncDue(1000 + DEFAULT_TIMINGS.auditAfterMs - 1, 0, true), null, 'the record is too new');
+    assert.equal(
+      audit.syncDue(1000 + DEFAULT_TIMINGS.auditAfterMs, 1000 + DEFAULT_TIMINGS.auditAfterMs - 1, false),
+      null,
+      'the mailbox is busy',
+    );
+    const token = audit.syncDue(1000 + DEFAULT_TIMINGS.auditAfterMs, 1000, false);
     assert.match(token ?? '', /^[0-9a-f]{32}$/);
-    assert.equal(audit.syncDue(1000 + AUDIT_AFTER_MS + 1, 1000, false), null, 'one sync at a time');
+    assert.equal(audit.syncDue(1000 + DEFAULT_TIMINGS.auditAfterMs + 1, 1000, false), null, 'one sync at a time');
     assert.equal(audit.syncArrived('0'.repeat(32), 5000), null, 'not ours');
     assert.deepEqual(audit.syncArrived(token!, 5000), ['a'], 'nothing of it arrived: its progress is asked');
     audit.markMissing('a', 5000);
     audit.frameArrived('a', false, 6000);
     assert.deepEqual(
-      audit.takeDropped(6000 + GAP_TIMEOUT_MS, () => false),
+      audit.takeDropped(6000 + DEFAULT_TIMINGS.gapTimeoutMs, () => false),
       [],
       'a frame restarted its clock',
     );
     assert.deepEqual(
-      audit.takeDropped(6001 + GAP_TIMEOUT_MS, () => true),
+      audit.takeDropped(6001 + DEFAULT_TIMINGS.gapTimeoutMs, () => true),
       [],
       'frames of it wait to be written',
     );
     assert.deepEqual(
-      audit.takeDropped(6002 + 2 * GAP_TIMEOUT_MS, () => false),
+      audit.takeDropped(6002 + 2 * DEFAULT_TIMINGS.gapTimeoutMs, () => false),
       [['a', sent]],
     );
     assert.deepEqual(
@@ -327,19 +327,27 @@ describe('the delivery audit', () => {
       audit.frameArrived(`s${stream}`, false, 0);
       audit.frameArrived(`s${stream}`, true, 0);
     }
-    assert.equal(audit.rereadDue(AUDIT_AFTER_MS, 0), false, 'not yet a burst');
+    assert.equal(audit.rereadDue(DEFAULT_TIMINGS.auditAfterMs, 0), false, 'not yet a burst');
     audit.frameArrived('last', false, 0);
-    assert.equal(audit.rereadDue(AUDIT_AFTER_MS - 1, 0), false, 'the mailbox is busy');
-    assert.equal(audit.rereadDue(AUDIT_AFTER_MS, 0), true);
-    assert.equal(audit.rereadDue(AUDIT_AFTER_MS * 2, 0), false, 'once per burst');
+    assert.equal(audit.rereadDue(DEFAULT_TIMINGS.auditAfterMs - 1, 0), false, 'the mailbox is busy');
+    assert.equal(audit.rereadDue(DEFAULT_TIMINGS.auditAfterMs, 0), true);
+    assert.equal(audit.rereadDue(DEFAULT_TIMINGS.auditAfterMs * 2, 0), false, 'once per burst');
     // The read brings the record of a stream none of which came: another read follows.
-    audit.recordSent('unseen', sent, AUDIT_AFTER_MS * 2);
-    assert.equal(audit.rereadDue(AUDIT_AFTER_MS + REREAD_AGAIN_MS - 1, 0), false, 'not yet');
-    assert.equal(audit.rereadDue(AUDIT_AFTER_MS + REREAD_AGAIN_MS, 0), true, 'again');
-    audit.recordSent('last', sent, AUDIT_AFTER_MS * 3);
-    audit.frameArrived('last', true, AUDIT_AFTER_MS * 3);
-    assert.equal(audit.rereadDue(AUDIT_AFTER_MS + 2 * REREAD_AGAIN_MS, 0), false, 'until a read brings nothing new');
-    assert.equal(audit.rereadDue(AUDIT_AFTER_MS + 3 * REREAD_AGAIN_MS, 0), false);
+    audit.recordSent('unseen', sent, DEFAULT_TIMINGS.auditAfterMs * 2);
+    assert.equal(
+      audit.rereadDue(DEFAULT_TIMINGS.auditAfterMs + DEFAULT_TIMINGS.rereadAgainMs - 1, 0),
+      false,
+      'not yet',
+    );
+    assert.equal(audit.rereadDue(DEFAULT_TIMINGS.auditAfterMs + DEFAULT_TIMINGS.rereadAgainMs, 0), true, 'again');
+    audit.recordSent('last', sent, DEFAULT_TIMINGS.auditAfterMs * 3);
+    audit.frameArrived('last', true, DEFAULT_TIMINGS.auditAfterMs * 3);
+    assert.equal(
+      audit.rereadDue(DEFAULT_TIMINGS.auditAfterMs + 2 * DEFAULT_TIMINGS.rereadAgainMs, 0),
+      false,
+      'until a read brings nothing new',
+    );
+    assert.equal(audit.rereadDue(DEFAULT_TIMINGS.auditAfterMs + 3 * DEFAULT_TIMINGS.rereadAgainMs, 0), false);
   });
 
   it('takes a stream whose end has arrived as on its way out, and one missing its end as missing', () => {
@@ -349,11 +357,11 @@ describe('the delivery audit', () => {
     audit.frameArrived('whole', false, 0);
     audit.frameArrived('whole', true, 0);
     audit.frameArrived('cut', false, 0);
-    const token = audit.syncDue(AUDIT_AFTER_MS, 0, false);
+    const token = audit.syncDue(DEFAULT_TIMINGS.auditAfterMs, 0, false);
     assert.deepEqual(audit.syncArrived(token!, 10), []);
     assert.equal(audit.oldestMissingSince(), 10);
     assert.deepEqual(
-      audit.takeDropped(11 + GAP_TIMEOUT_MS, () => false),
+      audit.takeDropped(11 + DEFAULT_TIMINGS.gapTimeoutMs, () => false),
       [['cut', sent]],
     );
     assert.equal(audit.streamWritten('whole'), true);

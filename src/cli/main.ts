@@ -7,6 +7,7 @@ import { brokerUser } from './broker-users-command.js';
 import { EXIT, exitCodeFor, exitCodeForSignal } from './exit-codes.js';
 import { modeFromStdin } from './input-mode.js';
 import { say } from './messages.js';
+import { describeFailure } from './remedies.js';
 import { receiveCommand, sendCommand, type TransferFlags } from './transfer-commands.js';
 
 declare const SKYPIPE_VERSION: string;
@@ -293,7 +294,7 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof PipeError) {
-      if (error.message !== 'interrupted') say(error.message);
+      if (error.kind !== 'interrupted') say(describeFailure(error));
     } else {
       say(`internal error: ${error instanceof Error ? error.message : String(error)}`);
       if (process.env.SKYPIPE_DEBUG) console.error(error);

@@ -1,10 +1,10 @@
 import {
   DEFAULT_SEND_SETTINGS,
+  DEFAULT_TIMINGS,
   displayName,
   PipeError,
   pipeTopics,
   receive,
-  RECONNECT_WINDOW_MS,
   send,
   topicRoot,
   type BrokerTarget,
@@ -27,7 +27,7 @@ export interface TransferFlags extends BrokerFlags {
 }
 
 /** Matches the time a sender keeps trying to reconnect, so a receiver does not give up on a live one. */
-const DEFAULT_SENDER_TIMEOUT_S = RECONNECT_WINDOW_MS / 1000;
+const DEFAULT_SENDER_TIMEOUT_S = DEFAULT_TIMINGS.senderTimeoutMs / 1000;
 
 function senderTimeoutMs(text: string | undefined): number {
   if (text === undefined) return DEFAULT_SENDER_TIMEOUT_S * 1000;
@@ -103,7 +103,7 @@ export async function receiveCommand(flags: TransferFlags): Promise<number> {
     topics: pipeTopics(flags.name, rootFor(flags, target)),
     output: process.stdout,
     follow: flags.follow,
-    senderTimeoutMs: senderTimeoutMs(flags.senderTimeout),
+    timings: { senderTimeoutMs: senderTimeoutMs(flags.senderTimeout) },
     events: { warn: say, ...(showStatus ? { status: say } : {}) },
     signal: flags.signal,
   });

@@ -4,7 +4,7 @@ export { receive, type ReceiveEvents, type ReceiveRequest } from './receiver/rec
 export { send, type SendEvents, type SendRequest } from './sender/sender.js';
 export { DEFAULT_SEND_SETTINGS, type SendSettings } from './sender/settings.js';
 export { parseBrokerUrl, describeTarget, type BrokerTarget } from './transport/broker-target.js';
-export { RECONNECT_WINDOW_MS } from './transport/reconnect.js';
+export { DEFAULT_TIMINGS, type Timings } from './timings.js';
 export { parsePin, usesTls, type TlsTrust } from './transport/tls-trust.js';
-export { PipeError, type FailureKind } from '../protocol/errors.js';
+export { PipeError, type FailureKind, type Remedy } from '../protocol/errors.js';
 export { displayName, pipeTopics, topicRoot, type PipeTopics } from '../protocol/topics.js';

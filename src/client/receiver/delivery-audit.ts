@@ -1,29 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { SentStream } from '../../protocol/sender-record.js';
-import { GAP_TIMEOUT_MS } from './stream-assembler.js';
+import { DEFAULT_TIMINGS, type Timings } from '../timings.js';
 
-/**
- * How long a finished stream's record waits before a consumer checks that the stream has come,
- * and how long the mailbox must have delivered nothing first, unless the consumer follows: a
- * plain receive leaves the rest of the pipe unacknowledged, and markers sent while it is busy
- * would pile up in the queue behind it.
- */
-export const AUDIT_AFTER_MS = 3000;
-/** A sync not back by then may have been dropped with the rest (a full queue): another goes. */
-const SYNC_RETRY_MS = 30_000;
 /**
  * After this many streams, once the mailbox is quiet, a consumer reads the records again: a burst
  * can make a broker drop their live copies too (Mosquitto's queue limit), and on some brokers
  * (aedes) a new subscription scans every retained message, so not more often.
  */
 export const REREAD_AFTER_STREAMS = 100;
-/**
- * A read that brought records of streams none of whose frames came may have come before the
- * burst's last records, or lost some of its own: another goes this long after it, until one brings
- * nothing new.
- */
-export const REREAD_AGAIN_MS = 10_000;
-
 /**
  * Finds streams the broker dropped whole or in part, which no check on the frames that do arrive
  * can see (Mosquitto drops messages past its queue limit and still acknowledges them to the
@@ -55,6 +39,13 @@ export class DeliveryAudit {
   /** Records of streams none of whose frames had arrived, since the records were last read. */
   private unseenRecordsSinceRead = 0;
   private lastReadAt: number | null = null;
+
+  constructor(
+    private readonly timings: Pick<
+      Timings,
+      'auditAfterMs' | 'syncRetryMs' | 'rereadAgainMs' | 'gapTimeoutMs'
+    > = DEFAULT_TIMINGS,
+  ) {}
 
   /** A sender's record of a finished stream; true when its records can be cleared (the stream is written). */
   recordSent(id: string, sent: SentStream, now: number): boolean {
@@ -107,11 +98,11 @@ export class DeliveryAudit {
     if (this.missingSince.has(id)) this.missingSince.set(id, now);
   }
 
-  /** Whether the records should be read again now (see REREAD_AFTER_STREAMS, REREAD_AGAIN_MS); counts from now if so. */
+  /** Whether the records should be read again now (see REREAD_AFTER_STREAMS and the timings); counts from now if so. */
   rereadDue(now: number, lastDeliveryAt: number): boolean {
-    if (now - lastDeliveryAt < AUDIT_AFTER_MS) return false;
+    if (now - lastDeliveryAt < this.timings.auditAfterMs) return false;
     const burst = this.streamsSinceRead >= REREAD_AFTER_STREAMS;
-    const again = this.lastReadAt !== null && now - this.lastReadAt >= REREAD_AGAIN_MS;
+    const again = this.lastReadAt !== null && now - this.lastReadAt >= this.timings.rereadAgainMs;
     if (again && this.unseenRecordsSinceRead === 0) this.lastReadAt = null;
     if (!burst && !(again && this.unseenRecordsSinceRead > 0)) return false;
     this.streamsSinceRead = 0;
@@ -125,8 +116,12 @@ export class DeliveryAudit {
     const unchecked = [...this.sent.keys()].filter(
       (id) => !this.missingSince.has(id) && this.arrived.get(id) !== 'end',
     );
-    const waited = unchecked.some((id) => now - this.sent.get(id)!.recordedAt >= AUDIT_AFTER_MS);
-    if (!waited || (!follow && now - lastDeliveryAt < AUDIT_AFTER_MS) || now - this.lastSyncAt < SYNC_RETRY_MS)
+    const waited = unchecked.some((id) => now - this.sent.get(id)!.recordedAt >= this.timings.auditAfterMs);
+    if (
+      !waited ||
+      (!follow && now - lastDeliveryAt < this.timings.auditAfterMs) ||
+      now - this.lastSyncAt < this.timings.syncRetryMs
+    )
       return null;
     const token = randomBytes(16).toString('hex');
     this.syncs.set(token, unchecked);
@@ -176,7 +171,7 @@ export class DeliveryAudit {
   takeDropped(now: number, queued: (id: string) => boolean): Array<[string, SentStream]> {
     const dropped: Array<[string, SentStream]> = [];
     for (const [id, since] of this.missingSince) {
-      if (now - since <= GAP_TIMEOUT_MS) continue;
+      if (now - since <= this.timings.gapTimeoutMs) continue;
       if (queued(id)) {
         this.missingSince.set(id, now);
         continue;

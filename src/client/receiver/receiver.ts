@@ -10,7 +10,7 @@ import {
   subscribe,
   wasTakenOver,
 } from '../transport/connection.js';
-import { PipeError } from '../../protocol/errors.js';
+import { interrupted, PipeError } from '../../protocol/errors.js';
 import { reconnect, retryWhileClosed } from '../transport/reconnect.js';
 import { DeliveryAudit } from './delivery-audit.js';
 import { describeBytes } from '../../protocol/describe-bytes.js';
@@ -21,24 +21,9 @@ import { ownPresence, PresenceWatch } from '../presence-watch.js';
 import { encodeProgress, parseProgress } from '../../protocol/progress.js';
 import { readRetained } from '../transport/retained.js';
 import { parseSenderRecord, type SentStream } from '../../protocol/sender-record.js';
+import { timingsWith, type Timings } from '../timings.js';
 import { StreamAssembler, type Verdict } from './stream-assembler.js';
 import { displayName, type PipeTopics } from '../../protocol/topics.js';
-
-/** How long a new consumer holds its first frames to see whether another receiver takes the mailbox back. */
-const CLAIM_SETTLE_MS = 200;
-/** A stream without frames this long has its sender checked. */
-const QUIET_STREAM_MS = 3000;
-/** How long a listener that joins mid-stream waits for earlier frames delivered out of order. */
-const LISTEN_IN_SETTLE_MS = 300;
-/**
- * A gap this old at a consumer may be one the broker will not fill: frames held after the gap fill
- * its delivery window (RabbitMQ sends 10 unacknowledged at a time), and the missing ones went back
- * to its queue behind them when a takeover closed the connection that had them.
- */
-const STALLED_GAP_MS = 3000;
-/** How often, and how many times for one gap, the mailbox connection is opened again for it. */
-const STALLED_GAP_RETRY_MS = 10_000;
-const STALLED_GAP_RETRIES = 3;
 
 export interface ReceiveEvents {
   warn(message: string): void;
@@ -52,10 +37,10 @@ export interface ReceiveRequest {
   output: Writable;
   /** Keep receiving across the ends of streams (until interrupted). */
   follow: boolean;
-  /** How long a stream may stay open after its sender lost its connection, before it counts as incomplete. */
-  senderTimeoutMs: number;
   events: ReceiveEvents;
   signal?: AbortSignal;
+  /** Overrides of the default timings. */
+  timings?: Partial<Timings>;
 }
 
 /** One connection to the mailbox session; frames remember which one they came on. */
@@ -107,35 +92,44 @@ class Receiver {
   private watchdog: NodeJS.Timeout | null = null;
   private stalledGap = { retries: 0, lastAt: 0 };
   /** Streams whose senders finished, checked against what the mailbox delivers. */
-  private readonly audit = new DeliveryAudit();
+  private readonly audit: DeliveryAudit;
   /** When the mailbox last delivered anything. */
   private lastDeliveryAt = 0;
   /** Reads of sender records, one at a time (each listens on the probe connection); a receive finishes them before it leaves. */
   private recordReads: Promise<void> = Promise.resolve();
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
 
+  private readonly timings: Timings;
+
   constructor(private readonly request: ReceiveRequest) {
     const { topics, events } = request;
+    this.timings = timingsWith(request.timings);
+    this.audit = new DeliveryAudit(this.timings);
     this.presence = ownPresence(this.id);
-    this.assembler = new StreamAssembler(request.output, request.follow, {
-      warn: events.warn,
-      startOf: (streamId, first) => (this.claimed ? this.cursorOf(streamId) : this.firstLiveOffset(first)),
-      joined: (_streamId, offset) =>
-        events.warn(
-          this.claimed
-            ? `continuing a stream at byte ${offset}, where an earlier receiver of ${displayName(topics.name)} stopped`
-            : `listening in from byte ${offset} of a stream`,
-        ),
-      written: (streamId, consumed) => this.reportProgress(streamId, encodeProgress(consumed)),
-      ended: (streamId, complete) => this.streamEnded(streamId, complete),
-      waiting: (_streamId, ahead) => void this.checkQueuedAhead(ahead),
-    });
+    this.assembler = new StreamAssembler(
+      request.output,
+      request.follow,
+      {
+        warn: events.warn,
+        startOf: (streamId, first) => (this.claimed ? this.cursorOf(streamId) : this.firstLiveOffset(first)),
+        joined: (_streamId, offset) =>
+          events.warn(
+            this.claimed
+              ? `continuing a stream at byte ${offset}, where an earlier receiver of ${displayName(topics.name)} stopped`
+              : `listening in from byte ${offset} of a stream`,
+          ),
+        written: (streamId, consumed) => this.reportProgress(streamId, encodeProgress(consumed)),
+        ended: (streamId, complete) => this.streamEnded(streamId, complete),
+        waiting: (_streamId, ahead) => void this.checkQueuedAhead(ahead),
+      },
+      this.timings,
+    );
   }
 
   async run(): Promise<void> {
     const result = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
     await this.openProbe(false);
-    this.request.signal?.addEventListener('abort', () => this.fail(new PipeError('interrupted')), { once: true });
+    this.request.signal?.addEventListener('abort', () => this.fail(interrupted()), { once: true });
     this.watchdog = setInterval(() => {
       // A gap cannot close while the connections are down; its clock restarts when they are back.
       if (this.restoring.size > 0) {
@@ -152,7 +146,7 @@ class Receiver {
       void this.checkSenders(Date.now());
       // A stream waiting for one queued ahead of it is written once that one has come, or after a while.
       if (this.assembler.waiting) void this.drain();
-    }, 1000);
+    }, this.timings.receiverTickMs);
     void this.attach().catch((error: unknown) => this.fail(error));
     return result;
   }
@@ -167,8 +161,8 @@ class Receiver {
         packet.topic === topics.data ? this.enqueue({ packet, ack, mailbox: null }) : ack(),
     };
     const { client } = again
-      ? await reconnect(target, options, this.doing(), () => this.stopping)
-      : await connect(target, options);
+      ? await reconnect(target, options, this.doing(), () => this.stopping, this.timings)
+      : await connect(target, options, this.timings);
     this.probe = client;
     client.on('close', () => this.onProbeClosed(client));
     client.on('message', (topic, payload) => this.onSenderRecord(topic, payload));
@@ -229,7 +223,7 @@ class Receiver {
         events.status?.(`waiting on ${displayName(topics.name)}`);
         return;
       }
-      await sleep(100 + Math.random() * 200);
+      await sleep(this.timings.claimRetryMs * (1 + Math.random()));
     }
   }
 
@@ -243,7 +237,7 @@ class Receiver {
       throw error;
     }
     const client = link.client!;
-    await sleep(CLAIM_SETTLE_MS);
+    await sleep(this.timings.claimSettleMs);
     if (this.mailbox !== link || !client.connected || this.stopping) return false;
     const current = this.watch!.current;
     if (current !== null && current.id !== this.id) {
@@ -273,8 +267,8 @@ class Receiver {
     // On a reconnect the probe may be down too; the marker then is read after connecting.
     const markedBefore = again ? null : await isMarked(this.probe, topics);
     const { client, sessionPresent } = again
-      ? await reconnect(target, options, this.doing(), () => this.stopping)
-      : await connect(target, options);
+      ? await reconnect(target, options, this.doing(), () => this.stopping, this.timings)
+      : await connect(target, options, this.timings);
     link.client = client;
     this.mailbox = link;
     client.on('close', () => this.onMailboxClosed(link));
@@ -320,9 +314,9 @@ class Receiver {
     const client = this.mailbox?.client;
     if (!this.claimed || !client?.connected || this.restoring.size > 0) return;
     if (
-      now - since < STALLED_GAP_MS ||
-      now - this.stalledGap.lastAt < STALLED_GAP_RETRY_MS ||
-      this.stalledGap.retries >= STALLED_GAP_RETRIES
+      now - since < this.timings.stalledGapMs ||
+      now - this.stalledGap.lastAt < this.timings.stalledGapRetryMs ||
+      this.stalledGap.retries >= this.timings.stalledGapRetries
     )
       return;
     this.stalledGap = { retries: this.stalledGap.retries + 1, lastAt: now };
@@ -350,7 +344,7 @@ class Receiver {
     this.checkingSenders = true;
     const { topics } = this.request;
     try {
-      for (const id of this.assembler.quietStreams(now, QUIET_STREAM_MS)) {
+      for (const id of this.assembler.quietStreams(now, this.timings.quietStreamMs)) {
         // A connection lost meanwhile is being restored; the next check asks again.
         const record = await readRetained(this.probe, topics.sender(id), topics.echo(this.id)).catch(() => undefined);
         if (record === undefined) return;
@@ -360,7 +354,7 @@ class Receiver {
         }
         const since = this.senderGoneSince.get(id) ?? now;
         this.senderGoneSince.set(id, since);
-        if (Date.now() - since >= this.request.senderTimeoutMs) {
+        if (Date.now() - since >= this.timings.senderTimeoutMs) {
           this.senderGoneSince.delete(id);
           const waited = Math.round((Date.now() - since) / 1000);
           this.assembler.abandon(id, `the sender lost its connection and has not come back for ${waited} s`);
@@ -397,7 +391,7 @@ class Receiver {
    */
   private async firstLiveOffset(first: Frame): Promise<number> {
     if (first.offset === 0) return 0;
-    await sleep(LISTEN_IN_SETTLE_MS);
+    await sleep(this.timings.listenInSettleMs);
     let lowest = first.offset;
     for (const { frame } of this.inbound) {
       if (!(frame instanceof FrameRejected) && frame.streamId.equals(first.streamId))
@@ -500,7 +494,7 @@ class Receiver {
     }
     if (this.audit.streamWritten(streamId)) return this.clearRecords(streamId);
     // A consumer that follows first gives a live record a moment to come.
-    const wait = this.request.follow ? sleep(1000) : Promise.resolve();
+    const wait = this.request.follow ? sleep(this.timings.followRecordWaitMs) : Promise.resolve();
     this.recordReads = Promise.all([wait, this.recordReads]).then(() => this.readSenderRecord(streamId));
   }
 

@@ -3,14 +3,7 @@ import type { Writable } from 'node:stream';
 import { describeBytes } from '../../protocol/describe-bytes.js';
 import { PipeError } from '../../protocol/errors.js';
 import type { Frame, QueuedAhead } from '../../protocol/frame.js';
-
-/**
- * How long frames after a gap wait for the missing ones. Brokers may redeliver a session's queued
- * frames interleaved with live ones (aedes does), and NATS sends frames that a taken-over
- * connection did not acknowledge again only after its ack_wait (30 s by default), so a gap is
- * normal for a while; one that lasts longer than that means the broker dropped data.
- */
-export const GAP_TIMEOUT_MS = 45_000;
+import { DEFAULT_TIMINGS, type Timings } from '../timings.js';
 
 interface Held {
   frame: Frame;
@@ -79,6 +72,7 @@ export class StreamAssembler {
     private readonly output: Writable,
     private readonly follow: boolean,
     private readonly events: AssemblerEvents,
+    private readonly timings: Pick<Timings, 'gapTimeoutMs'> = DEFAULT_TIMINGS,
   ) {}
 
   /** Takes one frame; resolves 'finished' when the primary stream has ended (without --follow). */
@@ -149,7 +143,7 @@ export class StreamAssembler {
   /**
    * Writes what is ready in every stream, in the order the streams came: those that no longer wait
    * for streams queued ahead of them, and those that came after them. Call after notAhead(), and
-   * now and then: a stream waits at most GAP_TIMEOUT_MS.
+   * now and then: a stream waits at most the gap timeout.
    */
   async writeReleased(): Promise<Verdict> {
     for (let before = -1; before !== this.framesWritten && !this.done;) {
@@ -207,9 +201,9 @@ export class StreamAssembler {
       state.waitingSince = now;
       const absent = state.waitingFor.filter(({ streamId }) => !this.streams.has(streamId));
       if (absent.length > 0) this.events.waiting?.(id, absent);
-    } else if (now - state.waitingSince > GAP_TIMEOUT_MS) {
+    } else if (now - state.waitingSince > this.timings.gapTimeoutMs) {
       this.events.warn(
-        `a stream queued ahead of another has not come in ${Math.round(GAP_TIMEOUT_MS / 1000)} s; writing the later one first (see the README on broker settings)`,
+        `a stream queued ahead of another has not come in ${Math.round(this.timings.gapTimeoutMs / 1000)} s; writing the later one first (see the README on broker settings)`,
       );
       state.waitingFor = [];
       state.waitingSince = null;
@@ -219,12 +213,12 @@ export class StreamAssembler {
   }
 
   /**
-   * Gives up on streams whose gap has lasted GAP_TIMEOUT_MS: the broker dropped frames. Throws for
+   * Gives up on streams whose gap has lasted the gap timeout: the broker dropped frames. Throws for
    * the primary stream of a plain receive, as abandon() does. Call now and then.
    */
   checkGaps(now: number): void {
     for (const [id, state] of [...this.streams]) {
-      if (state.gapSince !== null && now - state.gapSince > GAP_TIMEOUT_MS) {
+      if (state.gapSince !== null && now - state.gapSince > this.timings.gapTimeoutMs) {
         this.abandon(id, 'the broker dropped frames of a stream', 'see the README on broker settings');
       }
     }
@@ -369,10 +363,12 @@ export class StreamAssembler {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') {
           reject(
-            new PipeError('the reader closed the output; what it did not take stays in the pipe', 'output-closed'),
+            new PipeError('the reader closed the output; what it did not take stays in the pipe', 'output-closed', {
+              cause: error,
+            }),
           );
         } else {
-          reject(new PipeError(`writing the output failed: ${error.message}`));
+          reject(new PipeError(`writing the output failed: ${error.message}`, 'error', { cause: error }));
         }
       });
     });

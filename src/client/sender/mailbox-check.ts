@@ -4,11 +4,8 @@ import type { PipeTopics } from '../../protocol/topics.js';
 import { isMarked, markNewMailbox } from '../mailbox-marker.js';
 import type { BrokerTarget } from '../transport/broker-target.js';
 import { connect, disconnect, subscribe } from '../transport/connection.js';
+import type { Timings } from '../timings.js';
 import { QueuedAheadLog } from './queued-ahead-log.js';
-
-/** How long the mailbox check waits for queued frames after its SUBACK: until none has come for HANDED_QUIET_MS, at most HANDED_WAIT_MS. */
-const HANDED_QUIET_MS = 200;
-const HANDED_WAIT_MS = 2000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -25,22 +22,27 @@ export async function ensureMailbox(
   topics: PipeTopics,
   own: MqttClient,
   warn: (message: string) => void,
+  timings: Timings,
 ): Promise<QueuedAhead[]> {
   const markedBefore = await isMarked(own, topics);
   const queued = new QueuedAheadLog();
   let lastHandedAt = 0;
-  const { client, sessionPresent } = await connect(target, {
-    clientId: topics.mailboxClientId,
-    clean: false,
-    // Queued frames the broker sends now stay unacknowledged, so they stay in the mailbox.
-    deliver: (packet) => {
-      lastHandedAt = Date.now();
-      if (packet.topic !== topics.data) return;
-      const frame = readFrame(packet.payload);
-      // What is not a frame the consumer reports.
-      if (!(frame instanceof FrameRejected)) queued.saw(frame);
+  const { client, sessionPresent } = await connect(
+    target,
+    {
+      clientId: topics.mailboxClientId,
+      clean: false,
+      // Queued frames the broker sends now stay unacknowledged, so they stay in the mailbox.
+      deliver: (packet) => {
+        lastHandedAt = Date.now();
+        if (packet.topic !== topics.data) return;
+        const frame = readFrame(packet.payload);
+        // What is not a frame the consumer reports.
+        if (!(frame instanceof FrameRejected)) queued.saw(frame);
+      },
     },
-  });
+    timings,
+  );
   try {
     // Always: a session can exist without its subscription (a receiver that was taken over
     // between its CONNECT and its SUBSCRIBE), and then frames would go nowhere. Subscribing again
@@ -53,8 +55,8 @@ export async function ensureMailbox(
     while (
       sessionPresent &&
       client.connected &&
-      Date.now() - Math.max(since, lastHandedAt) < HANDED_QUIET_MS &&
-      Date.now() - since < HANDED_WAIT_MS
+      Date.now() - Math.max(since, lastHandedAt) < timings.mailboxQuietMs &&
+      Date.now() - since < timings.mailboxWaitMs
     )
       await sleep(20);
   } catch (error) {

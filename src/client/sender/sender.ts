@@ -12,10 +12,11 @@ import {
   type ConnectOptions,
 } from '../transport/connection.js';
 import { reconnect, retryWhileClosed } from '../transport/reconnect.js';
-import { PipeError } from '../../protocol/errors.js';
+import { interrupted, PipeError } from '../../protocol/errors.js';
 import { encodeFrame, STREAM_ID_BYTES, type FrameType, type QueuedAhead } from '../../protocol/frame.js';
 import { FrameCutter } from './frame-cutter.js';
 import { parseAdvertisement, tighter, type BrokerLimits } from '../../protocol/advertisement.js';
+import { timingsWith, type Timings } from '../timings.js';
 import { fitToBroker, type SendSettings } from './settings.js';
 import { ensureMailbox } from './mailbox-check.js';
 import { PresenceWatch } from '../presence-watch.js';
@@ -41,16 +42,20 @@ export interface SendRequest {
   settings: SendSettings;
   events: SendEvents;
   signal?: AbortSignal;
+  /** Overrides of the default timings. */
+  timings?: Partial<Timings>;
 }
 
 /** Sends one stream (the input up to its EOF) into a pipe; resolves with its length once the broker holds all of it. */
 export async function send(request: SendRequest): Promise<number> {
   const streamId = randomBytes(STREAM_ID_BYTES);
+  const timings = timingsWith(request.timings);
   const { client, limits } = await connect(
     request.target,
     senderConnection(request.topics, streamId, randomClientId('sender')),
+    timings,
   );
-  const stream = new StreamPublisher(client, request, streamId, limits);
+  const stream = new StreamPublisher(client, request, streamId, limits, timings);
   try {
     await stream.prepare();
     await stream.sendInput();
@@ -118,6 +123,7 @@ class StreamPublisher {
     private readonly streamId: Buffer,
     /** From the CONNACK (MQTT 5). */
     private readonly limits: BrokerLimits,
+    private readonly timings: Timings,
   ) {
     this.progressTopic = request.topics.progress(streamId.toString('hex'));
     this.senderTopic = request.topics.sender(streamId.toString('hex'));
@@ -134,7 +140,9 @@ class StreamPublisher {
       if (this.fruitlessCloses >= FRUITLESS_CLOSES) {
         this.lost ??= new PipeError(
           `the broker closed the connection ${FRUITLESS_CLOSES} times in a row while a ${this.largestInFlight()}-byte frame was on its way, acknowledging nothing: ` +
-            'it probably takes smaller packets; raise its maximum packet size (Mosquitto: max_packet_size) or send smaller frames with --frame-size',
+            'it probably takes smaller packets',
+          'error',
+          { remedy: 'smaller-frames' },
         );
         this.wake();
         return;
@@ -175,7 +183,13 @@ class StreamPublisher {
       const stopped = () => this.request.signal?.aborted === true;
       await retryWhileClosed(async () => {
         const options = senderConnection(topics, this.streamId, this.client.options.clientId!);
-        const { client } = await reconnect(target, options, `sending into ${displayName(topics.name)}`, stopped);
+        const { client } = await reconnect(
+          target,
+          options,
+          `sending into ${displayName(topics.name)}`,
+          stopped,
+          this.timings,
+        );
         this.attach(client);
         await this.announce();
       }, stopped);
@@ -186,7 +200,7 @@ class StreamPublisher {
       }
       events.status?.('connected again');
     } catch (error) {
-      this.lost ??= error instanceof PipeError ? error : new PipeError(String(error));
+      this.lost ??= error instanceof PipeError ? error : new PipeError(String(error), 'error', { cause: error });
     } finally {
       this.reconnecting = null;
       // Closed again just as it came back: once more.
@@ -248,7 +262,8 @@ class StreamPublisher {
       await this.announce();
       this.settings = fitToBroker(this.request.settings, tighter(this.limits, this.advertised), topics.data);
       const presence = await PresenceWatch.start(this.client, topics, events.warn);
-      if (presence.current === null) this.queuedAhead = await ensureMailbox(target, topics, this.client, events.warn);
+      if (presence.current === null)
+        this.queuedAhead = await ensureMailbox(target, topics, this.client, events.warn, this.timings);
     });
   }
 
@@ -263,12 +278,12 @@ class StreamPublisher {
     let nextChunk: Promise<IteratorResult<Buffer>> | null = null;
     for (;;) {
       nextChunk ??= chunks.next().catch((error: Error) => {
-        throw new PipeError(`reading standard input failed: ${error.message}`);
+        throw new PipeError(`reading standard input failed: ${error.message}`, 'error', { cause: error });
       });
       const due = cutter.msUntilDue(Date.now());
       const timers = due === Infinity ? [] : [sleep(due).then(() => 'due' as const)];
       const result = await Promise.race([nextChunk, aborted, ...timers]);
-      if (result === 'aborted') throw new PipeError('interrupted');
+      if (result === 'aborted') throw interrupted();
       if (result !== 'due') {
         nextChunk = null;
         if (result.done) break;
@@ -356,7 +371,7 @@ class StreamPublisher {
   private async waitFor(ready: () => boolean): Promise<void> {
     while (!ready()) {
       if (this.lost) throw this.lost;
-      if (this.request.signal?.aborted) throw new PipeError('interrupted');
+      if (this.request.signal?.aborted) throw interrupted();
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
     if (this.lost) throw this.lost;

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import type { BrokerLimits } from '../../protocol/advertisement.js';
 import { PipeError } from '../../protocol/errors.js';
-import { describeTarget, type BrokerTarget } from './broker-target.js';
+import type { BrokerTarget } from './broker-target.js';
+import { connectFailure, HUNG_UP_IN_HANDSHAKE } from './connect-failure.js';
 import { deliverWithDeferredAcks } from './deferred-acks.js';
-import { tlsOptions, usesTls } from './tls-trust.js';
-
-export const CONNECT_TIMEOUT_MS = 10_000;
+import { DEFAULT_TRANSPORT_TIMINGS, type TransportTimings } from './timings.js';
+import { tlsOptions } from './tls-trust.js';
 
 export interface ConnectOptions {
   clientId: string;
@@ -38,121 +38,45 @@ export function wasTakenOver(client: MqttClient): boolean {
   return takenOver.has(client);
 }
 
-const BAD_CREDENTIALS = 'the broker refused the username or password; check --username/--password or the URL';
-const NOT_AUTHORIZED = 'the broker says this user is not authorized';
-
-/** Refusals that, to a client without credentials, mean that it needs some. */
-const CREDENTIAL_REFUSALS = new Set([4, 5, 0x86, 0x87]);
-
-/** CONNACK return codes of MQTT 3.1.1 (1-5) and reason codes of MQTT 5, with the one-line advice for each. */
-const REFUSALS: Record<number, string> = {
-  1: 'the broker speaks neither MQTT 5 nor MQTT 3.1.1',
-  2: 'the broker refused the client id',
-  3: 'the broker is unavailable to this client: it may be at a limit (such as connections per user) or stopping; try again later',
-  4: BAD_CREDENTIALS,
-  5: NOT_AUTHORIZED,
-  0x85: 'the broker refused the client id',
-  0x86: BAD_CREDENTIALS,
-  0x87: NOT_AUTHORIZED,
-  0x88: 'the broker is unavailable',
-  0x89: 'the broker is busy; try again later',
-  0x8a: 'the broker has banned this client',
-  0x8c: 'the broker asks for an authentication method skypipe does not offer',
-  0x97: 'the broker says this user is over its quota',
-  0x9f: 'the broker refuses connections this fast; try again later',
-};
-
-const UNTRUSTED =
-  "the broker's TLS certificate is not signed by a CA this machine trusts; pin it with --pin (the fingerprint 'skypipe broker cert' printed) or give its CA with --ca FILE";
-
-const NOT_TLS =
-  "the broker does not speak TLS at this address; use mqtt:// or ws:// for a plain listener, or the broker's TLS port";
-
-/** TLS failures (Node's codes), each with the one-line advice for it. */
-const TLS_FAILURES: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED,
-  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
-  UNABLE_TO_GET_ISSUER_CERT: UNTRUSTED,
-  CERT_HAS_EXPIRED: "the broker's TLS certificate has expired; renew it on the broker",
-  CERT_NOT_YET_VALID: "the broker's TLS certificate is not valid yet; check the clocks",
-  ERR_SSL_WRONG_VERSION_NUMBER: NOT_TLS,
-  ERR_SSL_PACKET_LENGTH_TOO_LONG: NOT_TLS,
-};
-
-function describeConnectFailure(
-  target: BrokerTarget,
-  error: Error & { code?: string | number; reason?: string },
-): string {
-  const where = `${describeTarget(target)} (from ${target.origin})`;
-  if (typeof error.code === 'number' && target.username === undefined && CREDENTIAL_REFUSALS.has(error.code)) {
-    return `cannot use broker ${where}: the broker requires a user name and password; give --username and --password (or SKYPIPE_USERNAME and SKYPIPE_PASSWORD)`;
-  }
-  if (typeof error.code === 'number' && REFUSALS[error.code] !== undefined)
-    return `cannot use broker ${where}: ${REFUSALS[error.code]}`;
-  if (typeof error.code === 'string' && TLS_FAILURES[error.code] !== undefined)
-    return `cannot use broker ${where}: ${TLS_FAILURES[error.code]}`;
-  // OpenSSL's answer to a peer that is not speaking TLS, when Node gives no code of its own.
-  if (error.code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/.test(error.message))
-    return `cannot use broker ${where}: ${NOT_TLS}`;
-  switch (error.code) {
-    case 'ECONNRESET':
-      return usesTls(target.url)
-        ? `cannot use broker ${where}: the broker hung up during the TLS handshake; if that port is a plain listener, use mqtt:// or ws://`
-        : `cannot use broker ${where}: the broker hung up during the handshake; if that port speaks TLS, use mqtts:// or wss://`;
-    case 'SKYPIPE_PIN_MISMATCH':
-      return `cannot use broker ${where}: ${error.message}`;
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `cannot use broker ${where}: the broker's TLS certificate is not for this host name (${error.reason ?? error.message}); connect with a name it lists, or pin it with --pin`;
-    case 'ECONNREFUSED':
-      return `cannot reach broker ${where}: connection refused; is the broker running and the port right?`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `cannot reach broker ${where}: host not found; check the host name`;
-    case 'ETIMEDOUT':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return `cannot reach broker ${where}: no route or no answer; check the address and the network`;
-    default:
-      return `cannot reach broker ${where}: ${error.message}`;
-  }
-}
-
-const HUNG_UP_IN_HANDSHAKE =
-  'the broker closed the connection during the handshake; if that port speaks TLS, use mqtts:// or wss://';
-
 /** Refused for its protocol version: the broker does not speak MQTT 5. */
 class ProtocolRefused extends Error {}
 
 /**
- * Opens one MQTT connection, or fails with a one-line reason within CONNECT_TIMEOUT_MS. Speaks
+ * Opens one MQTT connection, or fails with a one-line reason within the connect timeout. Speaks
  * MQTT 5 where the broker does, and MQTT 3.1.1 otherwise; the first connection to a broker finds
  * out which, and `target` remembers it for the others.
  */
-export async function connect(target: BrokerTarget, options: ConnectOptions): Promise<Connection> {
+export async function connect(
+  target: BrokerTarget,
+  options: ConnectOptions,
+  timings: TransportTimings = DEFAULT_TRANSPORT_TIMINGS,
+): Promise<Connection> {
   if (target.protocolVersion !== 4) {
     try {
-      const connection = await connectWith(target, options, 5);
+      const connection = await connectWith(target, options, 5, timings.connectTimeoutMs);
       target.protocolVersion = 5;
       return connection;
     } catch (error) {
       if (!(error instanceof ProtocolRefused)) throw error;
       // A broker that spoke MQTT 5 before does not stop: the network closed this connection.
-      if (target.protocolVersion === 5)
-        throw new PipeError(describeConnectFailure(target, new Error(HUNG_UP_IN_HANDSHAKE)));
+      if (target.protocolVersion === 5) throw connectFailure(target, new Error(HUNG_UP_IN_HANDSHAKE));
       target.protocolVersion = 4;
     }
   }
-  return connectWith(target, options, 4);
+  return connectWith(target, options, 4, timings.connectTimeoutMs);
 }
 
-async function connectWith(target: BrokerTarget, options: ConnectOptions, protocolVersion: 4 | 5): Promise<Connection> {
+async function connectWith(
+  target: BrokerTarget,
+  options: ConnectOptions,
+  protocolVersion: 4 | 5,
+  timeoutMs: number,
+): Promise<Connection> {
   let tls;
   try {
-    tls = await tlsOptions(target.url, target.tls);
+    tls = await tlsOptions(target.url, target.tls, timeoutMs);
   } catch (error) {
-    throw new PipeError(describeConnectFailure(target, error as Error));
+    throw connectFailure(target, error as Error);
   }
   const clientOptions: IClientOptions = {
     ...tls,
@@ -161,7 +85,7 @@ async function connectWith(target: BrokerTarget, options: ConnectOptions, protoc
     protocolVersion,
     manualConnect: true,
     reconnectPeriod: 0,
-    connectTimeout: CONNECT_TIMEOUT_MS,
+    connectTimeout: timeoutMs,
     // MQTT.js uses the broker's keep-alive instead when its CONNACK names one (MQTT 5).
     keepalive: 30,
   };
@@ -181,8 +105,8 @@ async function connectWith(target: BrokerTarget, options: ConnectOptions, protoc
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => fail(Object.assign(new Error('no answer within 10 s'), { code: 'ETIMEDOUT' })),
-      CONNECT_TIMEOUT_MS,
+      () => fail(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })),
+      timeoutMs,
     );
     const fail = (error: Error & { code?: string | number }) => {
       clearTimeout(timer);
@@ -190,7 +114,7 @@ async function connectWith(target: BrokerTarget, options: ConnectOptions, protoc
       client.end(true);
       // 1: a 3.1.1 broker's "unacceptable protocol version"; 0x84: the same from an MQTT 5 broker.
       if (protocolVersion === 5 && (error.code === 1 || error.code === 0x84)) reject(new ProtocolRefused());
-      else reject(new PipeError(describeConnectFailure(target, error)));
+      else reject(connectFailure(target, error));
     };
     client.once('connect', (connack) => {
       clearTimeout(timer);
@@ -246,7 +170,10 @@ function answered<T>(
 export async function subscribe(client: MqttClient, topics: string[], qos: 0 | 1): Promise<void> {
   const granted = await answered<ISubscriptionGrant[]>(client, (answer) =>
     client.subscribe(topics, { qos }, (error, grants) =>
-      answer(error ? new PipeError(`the broker refused a subscription: ${error.message}`) : null, grants ?? []),
+      answer(
+        error ? new PipeError(`the broker refused a subscription: ${error.message}`, 'error', { cause: error }) : null,
+        grants ?? [],
+      ),
     ),
   );
   const refused = granted.find((grant) => grant.qos === 128);
@@ -262,7 +189,10 @@ export function publish(
 ): Promise<void> {
   return answered<void>(client, (answer) =>
     client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (error) =>
-      answer(error ? new PipeError(`publishing to the broker failed: ${error.message}`) : null, undefined),
+      answer(
+        error ? new PipeError(`publishing to the broker failed: ${error.message}`, 'error', { cause: error }) : null,
+        undefined,
+      ),
     ),
   );
 }

@@ -1,37 +1,37 @@
+import { interrupted, PipeError } from '../../protocol/errors.js';
 import type { BrokerTarget } from './broker-target.js';
 import { connect, ConnectionClosed, type Connection, type ConnectOptions } from './connection.js';
-import { PipeError } from '../../protocol/errors.js';
-
-/** How long skypipe keeps trying to get back to the broker after losing its connection. */
-export const RECONNECT_WINDOW_MS = 5 * 60_000;
-const RETRY_EVERY_MS = 1000;
+import type { TransportTimings } from './timings.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Connects again after a lost connection, once a second, until RECONNECT_WINDOW_MS has passed
- * or `stopped()` says to give up. The error names what was going on (`doing`).
+ * Connects again after a lost connection, every `reconnectEveryMs`, until the reconnect window has
+ * passed or `stopped()` says to give up. The error names what was going on (`doing`).
  */
 export async function reconnect(
   target: BrokerTarget,
   options: ConnectOptions,
   doing: string,
   stopped: () => boolean,
+  timings: TransportTimings,
 ): Promise<Connection> {
-  const deadline = Date.now() + RECONNECT_WINDOW_MS;
+  const deadline = Date.now() + timings.reconnectWindowMs;
   let lastError: unknown = null;
   while (Date.now() < deadline && !stopped()) {
     try {
-      return await connect(target, options);
+      return await connect(target, options, timings);
     } catch (error) {
       lastError = error;
-      await sleep(RETRY_EVERY_MS);
+      await sleep(timings.reconnectEveryMs);
     }
   }
-  if (stopped()) throw new PipeError('interrupted');
+  if (stopped()) throw interrupted();
   const reason = lastError instanceof Error ? lastError.message : 'no connection';
   throw new PipeError(
-    `lost the connection to the broker while ${doing} and could not get it back within ${RECONNECT_WINDOW_MS / 60_000} minutes: ${reason}`,
+    `lost the connection to the broker while ${doing} and could not get it back within ${describeDuration(timings.reconnectWindowMs)}: ${reason}`,
+    'error',
+    { cause: lastError },
   );
 }
 
@@ -47,4 +47,9 @@ export async function retryWhileClosed<T>(open: () => Promise<T>, stopped: () =>
       if (!(error instanceof ConnectionClosed) || stopped()) throw error;
     }
   }
+}
+
+/** A duration for a message: whole minutes as minutes, anything else in seconds. */
+export function describeDuration(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} minutes` : `${ms / 1000} s`;
 }

@@ -24,8 +24,6 @@ export function usesTls(url: string): boolean {
   return url.startsWith('mqtts:') || url.startsWith('wss:');
 }
 
-const HANDSHAKE_TIMEOUT_MS = 10_000;
-
 /** Reads a fingerprint as `skypipe broker cert` prints it, or as openssl does (with or without colons, any case). */
 export function parsePin(raw: string, origin: string): string {
   const hex = raw.replace(/^sha256[:=]/i, '').replace(/[:\s]/g, '');
@@ -68,12 +66,15 @@ const topOf = (chain: PeerCertificate[]): string => chain.at(-1)?.fingerprint256
 const pemOf = (cert: PeerCertificate): string => new X509Certificate(cert.raw).toString();
 
 /** One handshake without checks, to see the chain the broker presents; the pinned part of it is then trusted as a CA. */
-function presentedChain(host: string, port: number, pin: string): Promise<string[]> {
+function presentedChain(host: string, port: number, pin: string, timeoutMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({ host, port, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) });
     const timer = setTimeout(
-      () => socket.destroy(Object.assign(new Error('no TLS handshake within 10 s'), { code: 'ETIMEDOUT' })),
-      HANDSHAKE_TIMEOUT_MS,
+      () =>
+        socket.destroy(
+          Object.assign(new Error(`no TLS handshake within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
+        ),
+      timeoutMs,
     );
     socket.once('error', (error) => {
       clearTimeout(timer);
@@ -91,13 +92,17 @@ function presentedChain(host: string, port: number, pin: string): Promise<string
 }
 
 /** MQTT.js options for a TLS connection (mqtts:// or wss://) under `trust`; none for plain URLs. */
-export async function tlsOptions(url: string, trust: TlsTrust | undefined): Promise<Partial<IClientOptions>> {
+export async function tlsOptions(
+  url: string,
+  trust: TlsTrust | undefined,
+  handshakeTimeoutMs: number,
+): Promise<Partial<IClientOptions>> {
   if (trust === undefined || !usesTls(url)) return {};
   if (trust.pin === undefined) return trust.ca === undefined ? {} : { ca: trust.ca, wsOptions: { ca: trust.ca } };
   const pin = trust.pin;
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  trust.pinnedChain ??= await presentedChain(host, Number(parsed.port), pin);
+  trust.pinnedChain ??= await presentedChain(host, Number(parsed.port), pin, handshakeTimeoutMs);
   // Checked on every connection, not only the first: the pin, whatever name the certificate carries.
   const checkServerIdentity = (_host: string, cert: PeerCertificate) =>
     chainOf(cert).some((presented) => presented.fingerprint256 === pin)

@@ -1,0 +1,15 @@
+/** How long the transport waits for the broker. The client's defaults object (timings.ts) holds these too. */
+export interface TransportTimings {
+  /** A connection attempt (its TLS handshake, then its CONNACK) that has no answer in this long fails. */
+  connectTimeoutMs: number;
+  /** How long a lost connection is tried again before the request fails. */
+  reconnectWindowMs: number;
+  /** Between two attempts to get a lost connection back. */
+  reconnectEveryMs: number;
+}
+
+export const DEFAULT_TRANSPORT_TIMINGS: TransportTimings = {
+  connectTimeoutMs: 10_000,
+  reconnectWindowMs: 5 * 60_000,
+  reconnectEveryMs: 1000,
+};
