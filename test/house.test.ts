@@ -1,4 +1,5 @@
-// The shape of the source tree: which layer may import which, no import cycles, the formatter's output.
+// The shape of the source tree: which layer may import which, no import cycles, no file too long, the
+// formatter's output.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -111,6 +112,14 @@ describe('the source tree', () => {
     };
     for (const file of files) visit(file, []);
     assert.deepEqual(cycles, []);
+  });
+
+  it('has no source file over 300 lines', () => {
+    const long = files
+      .map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length - 1 }))
+      .filter(({ lines }) => lines > 300)
+      .map(({ file, lines }) => `${file}: ${lines} lines`);
+    assert.deepEqual(long, []);
   });
 
   it("is the formatter's output (npm run format)", async () => {

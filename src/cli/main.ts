@@ -4,11 +4,10 @@ import { PipeError } from '../protocol/errors.js';
 import { brokerCert, brokerStatus, brokerStop, runBroker } from './broker-command.js';
 import { LISTENER_FLAGS, type BrokerServeFlags } from './broker-options.js';
 import { brokerUser } from './broker-users-command.js';
-import { EXIT, exitCodeFor, exitCodeForSignal } from './exit-codes.js';
-import { modeFromStdin } from './input-mode.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 import { say } from './messages.js';
 import { describeFailure } from './remedies.js';
-import { receiveCommand, sendCommand, type TransferFlags } from './transfer-commands.js';
+import { transfer } from './transfer-commands.js';
 
 declare const SKYPIPE_VERSION: string;
 
@@ -18,48 +17,6 @@ skypipe starts by itself (see 'skypipe broker status').
 
 Exit codes: 0 done; 1 error; 2 usage; 3 a stream arrived incomplete or failed its check;
 141 the reader of the output went away; 128+N killed by signal N.`;
-
-/** A signal stops the transfer cleanly (what was not written stays in the pipe); a second one ends at once. */
-function interruptible(): { signal: AbortSignal; caught: () => NodeJS.Signals | null } {
-  const controller = new AbortController();
-  let caught: NodeJS.Signals | null = null;
-  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(name, () => {
-      if (caught !== null) process.exit(exitCodeForSignal(name));
-      caught = name;
-      controller.abort();
-      setTimeout(() => process.exit(exitCodeForSignal(name)), 3000).unref();
-    });
-  }
-  return { signal: controller.signal, caught: () => caught };
-}
-
-async function transfer(mode: 'send' | 'receive' | 'auto', argv: Record<string, unknown>): Promise<number> {
-  const { signal, caught } = interruptible();
-  const flags: TransferFlags = {
-    name: argv.name === undefined ? '' : String(argv.name),
-    quiet: argv.quiet === true,
-    follow: argv.follow === true,
-    capacity: argv.capacity as string | undefined,
-    frameSize: argv['frame-size'] as string | undefined,
-    topicPrefix: argv['topic-prefix'] as string | undefined,
-    senderTimeout: argv['sender-timeout'] as string | undefined,
-    url: argv.url as string | undefined,
-    username: argv.username as string | undefined,
-    password: argv.password as string | undefined,
-    pin: argv.pin as string | undefined,
-    ca: argv.ca as string | undefined,
-    signal,
-  };
-  const resolved = mode === 'auto' ? modeFromStdin() : mode;
-  try {
-    return resolved === 'send' ? await sendCommand(flags) : await receiveCommand(flags);
-  } catch (error) {
-    const signalName = caught();
-    if (signalName !== null) return exitCodeForSignal(signalName);
-    throw error;
-  }
-}
 
 async function main(): Promise<number> {
   let exitCode: number = EXIT.ok;

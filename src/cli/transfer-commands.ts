@@ -9,7 +9,8 @@ import {
   topicRoot,
   type BrokerTarget,
 } from '../client/index.js';
-import { stdinFileSize } from './input-mode.js';
+import { exitCodeForSignal } from './exit-codes.js';
+import { modeFromStdin, stdinFileSize } from './input-mode.js';
 import { say, stderrIsTerminal } from './messages.js';
 import { resolveBroker, type BrokerFlags } from './resolve-broker.js';
 import { parseSize } from './size.js';
@@ -108,4 +109,47 @@ export async function receiveCommand(flags: TransferFlags): Promise<number> {
     signal: flags.signal,
   });
   return 0;
+}
+
+/** A signal stops the transfer cleanly (what was not written stays in the pipe); a second one ends at once. */
+function interruptible(): { signal: AbortSignal; caught: () => NodeJS.Signals | null } {
+  const controller = new AbortController();
+  let caught: NodeJS.Signals | null = null;
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(name, () => {
+      if (caught !== null) process.exit(exitCodeForSignal(name));
+      caught = name;
+      controller.abort();
+      setTimeout(() => process.exit(exitCodeForSignal(name)), 3000).unref();
+    });
+  }
+  return { signal: controller.signal, caught: () => caught };
+}
+
+/** Runs `skypipe [send|recv]` with the parsed arguments; a signal ends it with the signal's exit code. */
+export async function transfer(mode: 'send' | 'receive' | 'auto', argv: Record<string, unknown>): Promise<number> {
+  const { signal, caught } = interruptible();
+  const flags: TransferFlags = {
+    name: argv.name === undefined ? '' : String(argv.name),
+    quiet: argv.quiet === true,
+    follow: argv.follow === true,
+    capacity: argv.capacity as string | undefined,
+    frameSize: argv['frame-size'] as string | undefined,
+    topicPrefix: argv['topic-prefix'] as string | undefined,
+    senderTimeout: argv['sender-timeout'] as string | undefined,
+    url: argv.url as string | undefined,
+    username: argv.username as string | undefined,
+    password: argv.password as string | undefined,
+    pin: argv.pin as string | undefined,
+    ca: argv.ca as string | undefined,
+    signal,
+  };
+  const resolved = mode === 'auto' ? modeFromStdin() : mode;
+  try {
+    return resolved === 'send' ? await sendCommand(flags) : await receiveCommand(flags);
+  } catch (error) {
+    const signalName = caught();
+    if (signalName !== null) return exitCodeForSignal(signalName);
+    throw error;
+  }
 }

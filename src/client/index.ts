@@ -1,7 +1,8 @@
 // The client's one face: what the command line (and any other program) uses to send into and
 // receive from pipes. Everything else under src/client/ is how it does so.
 export { receive, type ReceiveEvents, type ReceiveRequest } from './receiver/receiver.js';
-export { send, type SendEvents, type SendRequest } from './sender/sender.js';
+export { send } from './sender/sender.js';
+export type { SendEvents, SendRequest } from './sender/request.js';
 export { DEFAULT_SEND_SETTINGS, type SendSettings } from './sender/settings.js';
 export { parseBrokerUrl, describeTarget, type BrokerTarget } from './transport/broker-target.js';
 export { DEFAULT_TIMINGS, type Timings } from './timings.js';

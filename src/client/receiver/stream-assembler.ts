@@ -2,52 +2,13 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { describeBytes } from '../../protocol/describe-bytes.js';
 import { PipeError } from '../../protocol/errors.js';
-import type { Frame, QueuedAhead } from '../../protocol/frame.js';
+import type { Frame } from '../../protocol/frame.js';
 import { DEFAULT_TIMINGS, type Timings } from '../timings.js';
+import { QueueOrder } from './queue-order.js';
+import type { AssemblerEvents, StreamState } from './stream-state.js';
 
-interface Held {
-  frame: Frame;
-  ack: () => void;
-}
-
-interface StreamState {
-  /** Null until the receiver knows where its part of the stream starts. */
-  nextOffset: number | null;
-  nextSeq: number | null;
-  /** Null when this receiver joined the stream after its start: the whole-stream hash cannot be checked. */
-  hash: Hash | null;
-  /** Frames that arrived before their turn, by offset (unique per frame of a stream). */
-  held: Map<number, Held>;
-  gapSince: number | null;
-  lastFrameAt: number;
-  /** Streams queued ahead of this one that this receiver has not yet written far enough: none of this one goes before. */
-  waitingFor: QueuedAhead[];
-  waitingSince: number | null;
-  /** Some of it is written: it no longer waits behind streams that came before it. */
-  begun: boolean;
-}
-
+export type { AssemblerEvents } from './stream-state.js';
 export type Verdict = 'continue' | 'finished';
-
-export interface AssemblerEvents {
-  warn(message: string): void;
-  /**
-   * Where this receiver's part of a new stream starts: the offset an earlier consumer reached,
-   * 0 for a fresh stream, or null to start at the first frame that arrives (listening in).
-   */
-  startOf(streamIdHex: string, first: Frame): Promise<number | null>;
-  /** Bytes of a stream are written; called before the frame is acknowledged. */
-  written?(streamIdHex: string, consumedBytes: number): void;
-  /** A stream is over: written through its end (complete), or given up on. */
-  ended?(streamIdHex: string, complete: boolean): void;
-  /** A stream this receiver did not see from its start. */
-  joined(streamIdHex: string, offset: number): void;
-  /**
-   * A stream waits for streams queued ahead of it that have not come here: the receiver finds out
-   * whether an earlier consumer wrote them (then notAhead()).
-   */
-  waiting?(streamIdHex: string, ahead: QueuedAhead[]): void;
-}
 
 /**
  * Puts the frames of the streams in one pipe in order and writes their bytes: each stream's
@@ -60,10 +21,7 @@ export interface AssemblerEvents {
 export class StreamAssembler {
   private readonly streams = new Map<string, StreamState>();
   private readonly finished = new Set<string>();
-  /** Streams named as queued ahead that an earlier consumer wrote, or that will not come. */
-  private readonly notQueued = new Set<string>();
-  /** Some stream waits for one queued ahead of it (and the streams that came after it wait with it). */
-  private holding = false;
+  private readonly order: QueueOrder;
   private framesWritten = 0;
   private primary: string | null = null;
   private done = false;
@@ -73,7 +31,9 @@ export class StreamAssembler {
     private readonly follow: boolean,
     private readonly events: AssemblerEvents,
     private readonly timings: Pick<Timings, 'gapTimeoutMs'> = DEFAULT_TIMINGS,
-  ) {}
+  ) {
+    this.order = new QueueOrder(this.streams, this.finished, events, timings);
+  }
 
   /** Takes one frame; resolves 'finished' when the primary stream has ended (without --follow). */
   async accept(frame: Frame, ack: () => void): Promise<Verdict> {
@@ -103,7 +63,7 @@ export class StreamAssembler {
       state.nextOffset = start;
       if (start === 0) state.hash = createHash('sha256');
       else this.events.joined(id, start);
-      this.noteQueuedAhead(state, frame);
+      this.order.note(state, frame);
       return this.writeAll(id, state);
     }
     state.lastFrameAt = Date.now();
@@ -123,21 +83,14 @@ export class StreamAssembler {
       return 'continue';
     }
     state.held.set(frame.offset, { frame, ack });
-    this.noteQueuedAhead(state, frame);
+    this.order.note(state, frame);
     return this.writeAll(id, state);
-  }
-
-  /** A stream nothing of which is written yet waits for the streams its first frame names (once per frame). */
-  private noteQueuedAhead(state: StreamState, frame: Frame): void {
-    if (frame.queuedAhead === undefined || frame.offset !== 0 || state.nextOffset !== 0) return;
-    state.waitingFor = frame.queuedAhead;
-    this.holding = true;
   }
 
   /** Writes what is ready in one stream, then in the streams that were held back. */
   private async writeAll(id: string, state: StreamState): Promise<Verdict> {
     if ((await this.writeReady(id, state)) === 'finished') return 'finished';
-    return this.holding ? this.writeReleased() : 'continue';
+    return this.order.waiting ? this.writeReleased() : 'continue';
   }
 
   /**
@@ -153,63 +106,18 @@ export class StreamAssembler {
         if ((await this.writeReady(id, state)) === 'finished') return 'finished';
       }
     }
-    this.holding = [...this.streams.values()].some((state) => state.waitingFor.length > 0);
+    this.order.recheck();
     return this.done ? 'finished' : 'continue';
-  }
-
-  /**
-   * Whether a stream that has not begun came after one that waits: the broker queued it later, so
-   * it waits too. A stream that has begun goes on, as its frames came, and so does one that a
-   * waiting stream waits for.
-   */
-  private behindWaiting(id: string): boolean {
-    const waitedFor = [...this.streams.values()].some((state) =>
-      state.waitingFor.some(({ streamId }) => streamId === id),
-    );
-    if (waitedFor) return false;
-    for (const [other, state] of this.streams) {
-      if (other === id) return false;
-      if (state.waitingFor.length > 0) return true;
-    }
-    return false;
   }
 
   /** A stream named as queued ahead was written by an earlier consumer, or will not come: nothing waits for it. */
   notAhead(id: string): void {
-    this.notQueued.add(id);
+    this.order.notAhead(id);
   }
 
   /** Whether any stream waits for a stream queued ahead of it. */
   get waiting(): boolean {
-    return this.holding;
-  }
-
-  /** Whether a stream still waits, dropping from its list the streams written far enough. */
-  private isWaiting(id: string, state: StreamState): boolean {
-    state.waitingFor = state.waitingFor.filter(
-      ({ streamId, through, withEnd }) =>
-        !this.finished.has(streamId) &&
-        !this.notQueued.has(streamId) &&
-        (withEnd || (this.streams.get(streamId)?.nextOffset ?? -1) < through),
-    );
-    if (state.waitingFor.length === 0) {
-      state.waitingSince = null;
-      return false;
-    }
-    const now = Date.now();
-    if (state.waitingSince === null) {
-      state.waitingSince = now;
-      const absent = state.waitingFor.filter(({ streamId }) => !this.streams.has(streamId));
-      if (absent.length > 0) this.events.waiting?.(id, absent);
-    } else if (now - state.waitingSince > this.timings.gapTimeoutMs) {
-      this.events.warn(
-        `a stream queued ahead of another has not come in ${Math.round(this.timings.gapTimeoutMs / 1000)} s; writing the later one first (see the README on broker settings)`,
-      );
-      state.waitingFor = [];
-      state.waitingSince = null;
-      return false;
-    }
-    return true;
+    return this.order.waiting;
   }
 
   /**
@@ -288,10 +196,7 @@ export class StreamAssembler {
 
   private async writeReady(id: string, state: StreamState): Promise<Verdict> {
     for (;;) {
-      if (
-        (state.waitingFor.length > 0 && this.isWaiting(id, state)) ||
-        (!state.begun && this.holding && this.behindWaiting(id))
-      ) {
+      if (this.order.holdsBack(id, state)) {
         state.gapSince = null;
         return 'continue';
       }
