@@ -35,6 +35,28 @@ function refusal(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
+/** The Will a connecting client asked for (aedes keeps it there until the connection is accepted). */
+function willOf(client: Client): { topic: string } | null {
+  return (client as unknown as { _will?: { topic: string } | null })._will ?? null;
+}
+
+/**
+ * The user a stored Will's session is bound to: its client id is `NAME:ID` (see preConnect); null
+ * for an anonymous one, and for an id bound to no user.
+ */
+function ownerOf(clientId: string): string | null {
+  const colon = clientId.indexOf(':');
+  return colon <= 0 ? null : clientId.slice(0, colon);
+}
+
+/**
+ * Whether a Will stored by a broker that died may be published now, with no client attached: only
+ * inside the namespace of the user its session is bound to.
+ */
+export function storedWillAllowed(will: { clientId?: string; topic: string }): boolean {
+  return allowed(ownerOf(will.clientId ?? ''), will.topic);
+}
+
 /** Whether `topic` (or a filter) stays inside what `user` may touch. */
 function allowed(user: string | null, topic: string): boolean {
   if (topic.startsWith('$')) return false;
@@ -58,12 +80,21 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
   /** Each user's open connections by client id: a reconnect with the same id takes its own session over, and is no extra one. */
   const open = new Map<string, Map<string, Client>>();
 
-  /** Lets `client` in as `username` unless the user is at the connection limit. */
+  /** Lets `client` in as `username` unless its Will leaves the user's namespace or the user is at the connection limit. */
   const admit = (
     client: Client,
-    username: string,
+    username: string | null,
     callback: (error: AuthenticateError | null, ok: boolean | null) => void,
   ) => {
+    const will = willOf(client);
+    if (will !== null && !allowed(username, will.topic)) {
+      refused(username ?? undefined, `a Will on ${will.topic}, outside its namespace`);
+      return callback(refusal(NOT_AUTHORIZED, 'a Will outside the namespace'), null);
+    }
+    if (username === null) {
+      identities.set(client, null);
+      return callback(null, true);
+    }
     const connections = open.get(username) ?? new Map<string, Client>();
     const limit = policy.maxConnectionsPerUser;
     if (limit !== null && !connections.has(client.id) && connections.size >= limit) {
@@ -100,8 +131,7 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
           refused(undefined, 'no credentials');
           return callback(refusal(NOT_AUTHORIZED, 'credentials required'), null);
         }
-        identities.set(client, null);
-        return callback(null, true);
+        return admit(client, null, callback);
       }
       const users = policy.users.refresh();
       if (policy.users.generation !== generation) {
@@ -124,7 +154,7 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
     },
 
     authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
-      // The broker's own messages (client null) go anywhere.
+      // The broker's own messages (client null) go anywhere; stored Wills were checked as they were read (storedWillAllowed).
       if (client === null) return callback(null);
       const user = identities.get(client) ?? null;
       if (!allowed(user, packet.topic)) return callback(new Error(`publishing to ${packet.topic} is not allowed`));

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
-import { accessHooks, type AccessPolicy } from './access.js';
+import { accessHooks, storedWillAllowed, type AccessPolicy } from './access.js';
 import { advertisementTopic, encodeAdvertisement } from '../protocol/advertisement.js';
 import { rootOfDataTopic } from '../protocol/topics.js';
 import { answerAdvertisementSubscriptions } from './advertisement.js';
@@ -12,6 +12,7 @@ import { brokerMetrics } from './metrics.js';
 import { openStorage, type StorageSettings } from './storage.js';
 import type { ListenerSettings, TlsCredentials } from './listener-settings.js';
 import { openListener, type OpenListener } from './listeners.js';
+import { screenStoredWills } from './stored-wills.js';
 
 export interface BrokerSettings {
   listeners: ListenerSettings[];
@@ -29,6 +30,11 @@ export interface BrokerSettings {
   http: { host: string; port: number } | null;
   /** Structured log lines (pino) go to standard output from this level up. */
   logLevel: LogLevel;
+  /**
+   * How often the broker beats (aedes's heartbeat, 60 s by default). The Wills a dead broker stored
+   * are published four beats after a restart.
+   */
+  heartbeatIntervalMs?: number;
 }
 
 export interface RunningBroker {
@@ -79,8 +85,14 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
           },
           refused: (username, reason) => log.warn({ username, reason }, 'refused'),
         });
+  if (settings.access !== null) {
+    screenStoredWills(storage.persistence, storedWillAllowed, (will) =>
+      log.warn({ clientId: will.clientId, topic: will.topic }, 'dropped a stored Will outside its namespace'),
+    );
+  }
   const aedes = await Aedes.createBroker({
     persistence: storage.persistence,
+    ...(settings.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: settings.heartbeatIntervalMs }),
     ...(storage.mq === null ? {} : { mq: storage.mq }),
     preConnect: (client, packet, callback) => {
       disableDuplicateFilter(client);
