@@ -50,7 +50,7 @@ const connectAs = (url: string, user: string, options: mqtt.IClientOptions = {})
     ...options,
   });
 
-describe('Wills', () => {
+describe('Wills', { timeout: 30_000 }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("refuses a CONNECT whose Will is in another user's namespace, and takes one in the user's own", async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import type { AuthenticateError, Client, PublishPacket } from 'aedes';
 import { describeBytes } from '../protocol/describe-bytes.js';
 import { rootOfDataTopic, userNamespace } from '../protocol/topics.js';
 import { verifyPassword, type UserDirectory } from './users.js';
@@ -171,15 +171,9 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       context.notify(client, packet.topic, reason, () => callback(new Error(reason)));
     },
 
-    authorizeSubscribe(
-      client: Client | null,
-      subscription: Subscription,
-      callback: (error: Error | null, subscription?: Subscription | null) => void,
-    ): void {
-      const user = client === null ? null : (identities.get(client) ?? null);
-      if (allowed(user, subscription.topic)) return callback(null, subscription);
-      // Refused in the SUBACK (0x80), the connection stays.
-      callback(null, null);
+    /** Whether the client's user may read `topic` (a filter): refused ones get 0x80 in the SUBACK, the connection stays. */
+    mayRead(client: Client | null, topic: string): boolean {
+      return allowed(client === null ? null : (identities.get(client) ?? null), topic);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Duplex, pipeline, Writable } from 'node:stream';
 import { PacketSizeGuard, PacketTooLarge } from './packet-size-guard.js';
+import { MAX_TOPICS_PER_SUBSCRIBE } from './subscription-limits.js';
 
 export interface ByteMeter {
   received(bytes: number): void;
@@ -7,8 +8,8 @@ export interface ByteMeter {
 }
 
 /**
- * A client's byte stream as the broker sees it: reads pass the packet size guard, and the bytes
- * each way are counted. `refused` hears of a connection closed for an oversized packet.
+ * A client's byte stream as the broker sees it: reads pass the packet guard, and the bytes each way
+ * are counted. `refused` hears of a connection closed for an oversized packet or SUBSCRIBE.
  */
 export function clientStream(
   stream: Duplex,
@@ -16,7 +17,7 @@ export function clientStream(
   meter: ByteMeter,
   refused: (error: Error) => void,
 ): Duplex {
-  const guard = new PacketSizeGuard(maximumPacketSize, meter.received);
+  const guard = new PacketSizeGuard(maximumPacketSize, meter.received, MAX_TOPICS_PER_SUBSCRIBE);
   pipeline(stream, guard, (error) => {
     if (error instanceof PacketTooLarge) refused(error);
   });

@@ -1,15 +1,22 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { SubscribeCounter } from './subscribe-counter.js';
 
-/** A client sent (the header of) an MQTT packet larger than the broker takes. */
+/** A client sent (the header of) an MQTT packet larger than the broker takes, or a SUBSCRIBE of too many topics. */
 export class PacketTooLarge extends Error {}
+
+const SUBSCRIBE = 8;
 
 /**
  * Reads MQTT fixed headers as bytes go by and fails the stream at the first packet whose declared
  * size is over `maximum`: the connection closes before the packet's body is read, so an oversized
- * packet never sits in memory (aedes itself would buffer any size).
+ * packet never sits in memory (aedes itself would buffer any size). It also counts the topics of
+ * each SUBSCRIBE and fails one of more than `maxTopicsPerSubscribe` before aedes sees it: aedes
+ * does work for each topic, and for a persistent session stores the list once per topic.
  */
 export class PacketSizeGuard extends Transform {
   private state: 'type' | 'length' | 'body' = 'type';
+  private type = 0;
+  private subscribe: SubscribeCounter | null = null;
   private length = 0;
   private lengthBytes = 0;
   private remaining = 0;
@@ -18,6 +25,7 @@ export class PacketSizeGuard extends Transform {
   constructor(
     private readonly maximum: number,
     private readonly counted: (bytes: number) => void = () => {},
+    private readonly maxTopicsPerSubscribe = Infinity,
   ) {
     super();
   }
@@ -27,6 +35,7 @@ export class PacketSizeGuard extends Transform {
     let at = 0;
     while (at < chunk.length) {
       if (this.state === 'type') {
+        this.type = chunk[at]! >> 4;
         at += 1;
         [this.state, this.length, this.lengthBytes] = ['length', 0, 0];
       } else if (this.state === 'length') {
@@ -42,8 +51,11 @@ export class PacketSizeGuard extends Transform {
           return callback(new PacketTooLarge(`a ${size}-byte packet is over the maximum of ${this.maximum}`));
         this.remaining = this.length;
         this.state = this.remaining === 0 ? 'type' : 'body';
+        this.subscribe = this.type === SUBSCRIBE ? new SubscribeCounter() : null;
       } else {
         const take = Math.min(this.remaining, chunk.length - at);
+        if (this.subscribe !== null && this.subscribe.feed(chunk, at, at + take) > this.maxTopicsPerSubscribe)
+          return callback(new PacketTooLarge(`a SUBSCRIBE of more than ${this.maxTopicsPerSubscribe} topics`));
         at += take;
         this.remaining -= take;
         if (this.remaining === 0) this.state = 'type';

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import { accessHooks, storedWillAllowed, type AccessPolicy } from './access.js';
 import { advertisementTopic, encodeAdvertisement } from '../protocol/advertisement.js';
 import { rootOfDataTopic } from '../protocol/topics.js';
@@ -13,6 +13,8 @@ import { openStorage, type StorageSettings } from './storage.js';
 import type { ListenerSettings, TlsCredentials } from './listener-settings.js';
 import { openListener, type OpenListener } from './listeners.js';
 import { screenStoredWills } from './stored-wills.js';
+import { underSubscriptionLimit } from './subscription-limits.js';
+import { storeGrantedSubscriptions } from './subscription-store.js';
 
 export interface BrokerSettings {
   listeners: ListenerSettings[];
@@ -90,6 +92,10 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
       log.warn({ clientId: will.clientId, topic: will.topic }, 'dropped a stored Will outside its namespace'),
     );
   }
+  /** Whether a client may hold a subscription to `topic`: its namespace, and the limit per client. */
+  const grants = (client: Client, topic: string) =>
+    underSubscriptionLimit(client, topic) && (access === null || access.mayRead(client, topic));
+  storeGrantedSubscriptions(storage.persistence, grants);
   const aedes = await Aedes.createBroker({
     persistence: storage.persistence,
     ...(settings.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: settings.heartbeatIntervalMs }),
@@ -99,13 +105,9 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
       if (access === null) callback(null, true);
       else access.preConnect(client, packet, callback);
     },
-    ...(access === null
-      ? {}
-      : {
-          authenticate: access.authenticate,
-          authorizePublish: access.authorizePublish,
-          authorizeSubscribe: access.authorizeSubscribe,
-        }),
+    authorizeSubscribe: (client, subscription, callback) =>
+      callback(null, client !== null && grants(client, subscription.topic) ? subscription : null),
+    ...(access === null ? {} : { authenticate: access.authenticate, authorizePublish: access.authorizePublish }),
   });
   logConnections(aedes, log);
   const metrics = brokerMetrics(aedes, storage.queued);
