@@ -2,52 +2,25 @@
 // of many topics is refused cheaply, and one client holds a bounded number of subscriptions. The
 // broker runs in-process (real aedes, real store on disk); the clients are stock MQTT.js.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { startBroker, type RunningBroker } from '../src/broker/server.js';
-import { hashPassword, UserDirectory } from '../src/broker/users.js';
+import { BrokerDir, type TestBroker } from './broker-in-process.js';
 import { until } from './harness.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'skypipe-subscriptions-'));
-let broker: RunningBroker;
+const brokers = new BrokerDir();
+let broker: TestBroker;
 let url = '';
-
-const connectAs = (user: string, options: mqtt.IClientOptions = {}) =>
-  mqtt.connectAsync(url, {
-    protocolVersion: 4,
-    username: user,
-    password: `${user} secret`,
-    reconnectPeriod: 0,
-    ...options,
-  });
+const connectAs = (user: string, options: mqtt.IClientOptions = {}) => broker.connectAs(user, options);
 
 describe('subscriptions', { timeout: 30_000 }, () => {
   before(async () => {
-    const users = join(dir, 'users');
-    writeFileSync(users, `alice:${await hashPassword('alice secret')}\nbob:${await hashPassword('bob secret')}\n`);
-    broker = await startBroker({
-      listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }],
-      tls: null,
-      storage: { kind: 'disk', dataDir: join(dir, 'data') },
-      access: {
-        users: new UserDirectory(users, new Map()),
-        anonymous: false,
-        maxConnectionsPerUser: null,
-        maxBytesPerUser: null,
-      },
-      limits: { maximumPacketSize: 1024 * 1024 },
-      version: 'test',
-      http: null,
-      logLevel: 'silent',
-    });
-    url = broker.listeners[0]!.url;
+    await brokers.writeUsers(['alice', 'bob']);
+    broker = await brokers.start();
+    url = broker.url;
   });
   after(async () => {
     await broker.close();
-    rmSync(dir, { recursive: true, force: true });
+    brokers.remove();
   });
 
   it("keeps no refused topic in a persistent session: another user's data never queues for it", async () => {

@@ -8,22 +8,64 @@ export interface ByteMeter {
 }
 
 /**
- * A client's byte stream as the broker sees it: reads pass the packet guard, and the bytes each way
- * are counted. `refused` hears of a connection closed for an oversized packet or SUBSCRIBE.
+ * What a connection may read before the broker accepts it: a CONNECT (client id, credentials, a
+ * Will whose topic may be as long as a topic can be), and not much more.
  */
-export function clientStream(
-  stream: Duplex,
-  maximumPacketSize: number,
-  meter: ByteMeter,
-  refused: (error: Error) => void,
-): Duplex {
-  const guard = new PacketSizeGuard(maximumPacketSize, meter.received, MAX_TOPICS_PER_SUBSCRIBE);
+export const MAX_BYTES_BEFORE_LOGIN = 68 * 1024;
+/** How long a connection may take from its first byte to being accepted (scrypt included). */
+export const LOGIN_TIMEOUT_MS = 10_000;
+
+export interface ClientStreamOptions {
+  maximumPacketSize: number;
+  meter: ByteMeter;
+  /** Hears why a connection was closed: an oversized packet or SUBSCRIBE, or a login too slow. */
+  refused(reason: string): void;
+  /** The broker accepted the connection (a CONNACK with return code 0 went out). */
+  loggedIn(): void;
+  loginTimeoutMs?: number;
+}
+
+/** CONNACK's first byte; its return (3.1.1) or reason (5) code is the fourth byte. */
+const CONNACK = 0x20;
+
+/**
+ * A client's byte stream as the broker sees it: reads pass the packet guard (sizes, SUBSCRIBE
+ * topics, what may come before login), the bytes each way are counted, and a connection that the
+ * broker has not accepted within the login timeout is closed.
+ */
+export function clientStream(stream: Duplex, options: ClientStreamOptions): Duplex {
+  const { meter, refused } = options;
+  const guard = new PacketSizeGuard(
+    options.maximumPacketSize,
+    meter.received,
+    MAX_TOPICS_PER_SUBSCRIBE,
+    MAX_BYTES_BEFORE_LOGIN,
+  );
   pipeline(stream, guard, (error) => {
-    if (error instanceof PacketTooLarge) refused(error);
+    if (error instanceof PacketTooLarge) refused(error.message);
   });
+  const timeoutMs = options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS;
+  const loginTimer = setTimeout(() => {
+    refused(`not accepted within ${timeoutMs / 1000} s`);
+    stream.destroy();
+  }, timeoutMs);
+  stream.once('close', () => clearTimeout(loginTimer));
+  /** The first bytes written, until they show whether the broker accepted the connection. */
+  let head: Buffer | null = Buffer.alloc(0);
+  const watchForAcceptance = (chunk: Buffer) => {
+    head = Buffer.concat([head!, chunk.subarray(0, 4)]);
+    if (head.length === 0 || (head[0] === CONNACK && head.length < 4)) return;
+    if (head[0] === CONNACK && head[3] === 0) {
+      clearTimeout(loginTimer);
+      guard.loggedIn();
+      options.loggedIn();
+    }
+    head = null;
+  };
   const out = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       meter.sent(chunk.length);
+      if (head !== null) watchForAcceptance(chunk);
       if (stream.write(chunk)) callback();
       else stream.once('drain', () => callback());
     },

@@ -25,13 +25,13 @@ function withCertificate<T>(make: () => T): T {
 }
 
 /**
- * Opens one listener that hands each client's byte stream to `handle`. A WebSocket message is
+ * Opens one listener that hands each client's byte stream, with its source address, to `handle`. A WebSocket message is
  * read whole before it is handed on: `maxPacketSize` bounds it (twice over, for a client that
  * puts two packets in one message).
  */
 export async function openListener(
   settings: ListenerSettings,
-  handle: (stream: Duplex) => void,
+  handle: (stream: Duplex, address: string) => void,
   tls: TlsCredentials | null,
   maxPacketSize: number,
 ): Promise<OpenListener> {
@@ -40,9 +40,11 @@ export async function openListener(
     throw new Error(`a ${kind} listener needs a certificate and key (--cert and --key)`);
   let server: Server | HttpServer;
   let webSockets: WebSocketServer | null = null;
-  if (kind === 'mqtt') server = createTcpServer(handle);
+  const handleSocket = (socket: Duplex & { remoteAddress?: string | undefined }) =>
+    handle(socket, socket.remoteAddress ?? '');
+  if (kind === 'mqtt') server = createTcpServer(handleSocket);
   else if (kind === 'mqtts')
-    server = withCertificate(() => createTlsServer({ cert: tls!.cert, key: tls!.key }, handle));
+    server = withCertificate(() => createTlsServer({ cert: tls!.cert, key: tls!.key }, handleSocket));
   else {
     const http =
       kind === 'wss'
@@ -54,7 +56,9 @@ export async function openListener(
         .end('MQTT over WebSocket: connect with a WebSocket client\n');
     });
     webSockets = new WebSocketServer({ server: http, maxPayload: 2 * maxPacketSize });
-    webSockets.on('connection', (socket) => handle(createWebSocketStream(socket)));
+    webSockets.on('connection', (socket, request) =>
+      handle(createWebSocketStream(socket), request.socket.remoteAddress ?? ''),
+    );
     server = http;
   }
   await new Promise<void>((resolve, reject) => {

@@ -20,18 +20,34 @@ export class PacketSizeGuard extends Transform {
   private length = 0;
   private lengthBytes = 0;
   private remaining = 0;
+  /** Bytes read before the broker accepted the connection; null once it has. */
+  private readBeforeLogin: number | null = 0;
 
-  /** `counted` hears of every chunk read. */
+  /**
+   * `counted` hears of every chunk read. Until loggedIn(), all that was read together may not pass
+   * `maxBeforeLogin`: a CONNECT needs a few KiB, and a stranger's bytes should cost little.
+   */
   constructor(
     private readonly maximum: number,
     private readonly counted: (bytes: number) => void = () => {},
     private readonly maxTopicsPerSubscribe = Infinity,
+    private readonly maxBeforeLogin = Infinity,
   ) {
     super();
   }
 
+  /** The broker accepted the connection: the packet size limit applies from now on. */
+  loggedIn(): void {
+    this.readBeforeLogin = null;
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.counted(chunk.length);
+    if (this.readBeforeLogin !== null) {
+      this.readBeforeLogin += chunk.length;
+      if (this.readBeforeLogin > this.maxBeforeLogin)
+        return callback(new PacketTooLarge(`over ${this.maxBeforeLogin} bytes before the connection was accepted`));
+    }
     let at = 0;
     while (at < chunk.length) {
       if (this.state === 'type') {
@@ -47,8 +63,9 @@ export class PacketSizeGuard extends Transform {
           continue;
         }
         const size = 1 + this.lengthBytes + this.length;
-        if (size > this.maximum)
-          return callback(new PacketTooLarge(`a ${size}-byte packet is over the maximum of ${this.maximum}`));
+        const maximum = this.readBeforeLogin === null ? this.maximum : Math.min(this.maximum, this.maxBeforeLogin);
+        if (size > maximum)
+          return callback(new PacketTooLarge(`a ${size}-byte packet is over the maximum of ${maximum}`));
         this.remaining = this.length;
         this.state = this.remaining === 0 ? 'type' : 'body';
         this.subscribe = this.type === SUBSCRIBE ? new SubscribeCounter() : null;

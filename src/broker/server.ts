@@ -5,6 +5,7 @@ import { advertisementTopic, encodeAdvertisement } from '../protocol/advertiseme
 import { rootOfDataTopic } from '../protocol/topics.js';
 import { answerAdvertisementSubscriptions } from './advertisement.js';
 import { clientStream } from './client-stream.js';
+import { PendingLogins } from './pending-logins.js';
 import { openHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
 import type { LogLevel } from './log-levels.js';
 import { brokerLogger, logConnections } from './logger.js';
@@ -37,6 +38,8 @@ export interface BrokerSettings {
    * are published four beats after a restart.
    */
   heartbeatIntervalMs?: number;
+  /** How long a connection may take to be accepted (10 s by default). */
+  loginTimeoutMs?: number;
 }
 
 export interface RunningBroker {
@@ -129,12 +132,29 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   };
   answerAdvertisementSubscriptions(aedes, advertisement);
   const { maximumPacketSize } = settings.limits;
-  const handle = (stream: Duplex) =>
+  const pendingLogins = new PendingLogins();
+  const handle = (stream: Duplex, address: string) => {
+    if (!pendingLogins.enter(address)) {
+      log.warn({ address }, 'refused a connection: too many waiting to be accepted');
+      stream.destroy();
+      return;
+    }
+    let pending = true;
+    const settled = () => {
+      if (pending) pendingLogins.leave(address);
+      pending = false;
+    };
+    stream.once('close', settled);
     aedes.handle(
-      clientStream(stream, maximumPacketSize, metrics.meter, (error) =>
-        log.warn({ reason: error.message }, 'closed a connection for an oversized packet'),
-      ),
+      clientStream(stream, {
+        maximumPacketSize,
+        meter: metrics.meter,
+        refused: (reason) => log.warn({ address, reason }, 'closed a connection'),
+        loggedIn: settled,
+        ...(settings.loginTimeoutMs === undefined ? {} : { loginTimeoutMs: settings.loginTimeoutMs }),
+      }),
     );
+  };
   try {
     for (const listener of settings.listeners)
       listeners.push(await openListener(listener, handle, settings.tls, maximumPacketSize));
