@@ -29,7 +29,10 @@ export class BrokerDir {
     writeFileSync(this.usersFile, lines.join(''), { mode: 0o600 });
   }
 
-  async start(overrides: Partial<BrokerSettings> = {}): Promise<TestBroker> {
+  async start(
+    overrides: Partial<BrokerSettings> = {},
+    access: Partial<NonNullable<BrokerSettings['access']>> = {},
+  ): Promise<TestBroker> {
     const running = await startBroker({
       listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }],
       tls: null,
@@ -39,6 +42,7 @@ export class BrokerDir {
         anonymous: false,
         maxConnectionsPerUser: null,
         maxBytesPerUser: null,
+        ...access,
       },
       limits: { maximumPacketSize: 1024 * 1024 },
       version: 'test',

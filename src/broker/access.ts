@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AuthenticateError, Client, PublishPacket } from 'aedes';
 import { describeBytes } from '../protocol/describe-bytes.js';
 import { rootOfDataTopic, userNamespace } from '../protocol/topics.js';
+import { PasswordChecks, type PasswordCheckLimits } from './password-checks.js';
 import { verifyPassword, type UserDirectory } from './users.js';
 
 export interface AccessPolicy {
@@ -12,7 +13,12 @@ export interface AccessPolicy {
   maxConnectionsPerUser: number | null;
   /** Most bytes waiting in one user's pipes; null for no limit. */
   maxBytesPerUser: number | null;
+  /** How many password checks run and wait at once, and how failures slow their source down. */
+  passwordChecks?: PasswordCheckLimits;
 }
+
+/** A hash no password matches, checked for unknown users so that they cost what known ones do. */
+const UNKNOWN_USER_HASH = `scrypt:32768:8:1:${randomBytes(16).toString('base64')}:${randomBytes(32).toString('base64')}`;
 
 /** What the access rules need from the rest of the broker. */
 export interface AccessContext {
@@ -74,6 +80,7 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
   const { refused } = context;
   // A verified password is remembered (as a digest) so that a fleet reconnecting does not pay scrypt each time.
   const verified = new Set<string>();
+  const checks = new PasswordChecks(policy.passwordChecks);
   let generation = policy.users.generation;
   const remembered = (user: string, password: Buffer) =>
     createHash('sha256').update(user).update('\0').update(password).digest('hex');
@@ -139,18 +146,24 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
         generation = policy.users.generation;
       }
       const stored = users.get(username);
-      const badPassword = () => {
+      const given = password ?? Buffer.alloc(0);
+      const key = remembered(username, given);
+      if (stored !== undefined && verified.has(key)) return admit(client, username, callback);
+      // An unknown user costs what a wrong password does: its name cannot be found by timing.
+      const verify = () => verifyPassword(given.toString('utf8'), stored ?? UNKNOWN_USER_HASH);
+      const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? '';
+      checks.check(address, username, key, verify).then((outcome) => {
+        if (outcome === true && stored !== undefined) {
+          verified.add(key);
+          return admit(client, username, callback);
+        }
+        if (outcome === 'busy' || outcome === 'slowed-down') {
+          refused(username, outcome === 'busy' ? 'too many password checks at once' : 'failed too often, slowed down');
+          return callback(refusal(SERVER_UNAVAILABLE, outcome), null);
+        }
         refused(username, 'bad user name or password');
         callback(refusal(BAD_USERNAME_OR_PASSWORD, 'bad user name or password'), null);
-      };
-      if (stored === undefined || password === undefined) return badPassword();
-      const key = remembered(username, password);
-      if (verified.has(key)) return admit(client, username, callback);
-      verifyPassword(password.toString('utf8'), stored).then((ok) => {
-        if (!ok) return badPassword();
-        verified.add(key);
-        admit(client, username, callback);
-      }, badPassword);
+      });
     },
 
     authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {

@@ -16,6 +16,8 @@ export const MAX_BYTES_BEFORE_LOGIN = 68 * 1024;
 export const LOGIN_TIMEOUT_MS = 10_000;
 
 export interface ClientStreamOptions {
+  /** The source address, which the stream carries as `remoteAddress` (as a socket does). */
+  address: string;
   maximumPacketSize: number;
   meter: ByteMeter;
   /** Hears why a connection was closed: an oversized packet or SUBSCRIBE, or a login too slow. */
@@ -77,5 +79,5 @@ export function clientStream(stream: Duplex, options: ClientStreamOptions): Dupl
       callback(error);
     },
   });
-  return Duplex.from({ readable: guard, writable: out });
+  return Object.assign(Duplex.from({ readable: guard, writable: out }), { remoteAddress: options.address });
 }

@@ -147,6 +147,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     stream.once('close', settled);
     aedes.handle(
       clientStream(stream, {
+        address,
         maximumPacketSize,
         meter: metrics.meter,
         refused: (reason) => log.warn({ address, reason }, 'closed a connection'),
