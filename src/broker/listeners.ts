@@ -15,6 +15,26 @@ export interface OpenListener {
   close(): Promise<void>;
 }
 
+/**
+ * TLS 1.2 and 1.3 with forward secrecy (ECDHE) and authenticated encryption (GCM, ChaCha20-Poly1305)
+ * only: no CBC with SHA-1, no CCM8, no ARIA, nothing without ECDHE.
+ */
+const TLS_SETTINGS = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const;
+
 /** Node reads the certificate and key when the server is made: OpenSSL's complaint, named. */
 function withCertificate<T>(make: () => T): T {
   try {
@@ -44,11 +64,11 @@ export async function openListener(
     handle(socket, socket.remoteAddress ?? '');
   if (kind === 'mqtt') server = createTcpServer(handleSocket);
   else if (kind === 'mqtts')
-    server = withCertificate(() => createTlsServer({ cert: tls!.cert, key: tls!.key }, handleSocket));
+    server = withCertificate(() => createTlsServer({ ...TLS_SETTINGS, cert: tls!.cert, key: tls!.key }, handleSocket));
   else {
     const http =
       kind === 'wss'
-        ? withCertificate(() => createHttpsServer({ cert: tls!.cert, key: tls!.key }))
+        ? withCertificate(() => createHttpsServer({ ...TLS_SETTINGS, cert: tls!.cert, key: tls!.key }))
         : createHttpServer();
     http.on('request', (_request, response) => {
       response
