@@ -1,5 +1,5 @@
 import { Duplex, pipeline, Writable } from 'node:stream';
-import { PacketSizeGuard, PacketTooLarge } from './packet-size-guard.js';
+import { PacketGuard, PacketRefused } from './packet-guard.js';
 import { MAX_TOPICS_PER_SUBSCRIBE } from './subscription-limits.js';
 
 export interface ByteMeter {
@@ -37,14 +37,14 @@ const CONNACK = 0x20;
  */
 export function clientStream(stream: Duplex, options: ClientStreamOptions): Duplex {
   const { meter, refused } = options;
-  const guard = new PacketSizeGuard(
+  const guard = new PacketGuard(
     options.maximumPacketSize,
     meter.received,
     MAX_TOPICS_PER_SUBSCRIBE,
     MAX_BYTES_BEFORE_LOGIN,
   );
   pipeline(stream, guard, (error) => {
-    if (error instanceof PacketTooLarge) refused(error.message);
+    if (error instanceof PacketRefused) refused(error.message);
   });
   const timeoutMs = options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS;
   const loginTimer = setTimeout(() => {
