@@ -14,13 +14,18 @@ export interface ByteMeter {
 export const MAX_BYTES_BEFORE_LOGIN = 68 * 1024;
 /** How long a connection may take from its first byte to being accepted (scrypt included). */
 export const LOGIN_TIMEOUT_MS = 10_000;
+/**
+ * The most the broker holds for one client that does not read what it is sent: twice a pipe's
+ * default capacity, which is the most a skypipe receiver is ever sent unacknowledged.
+ */
+export const MAX_BYTES_WAITING_TO_GO_OUT = 64 * 1024 * 1024;
 
 export interface ClientStreamOptions {
   /** The source address, which the stream carries as `remoteAddress` (as a socket does). */
   address: string;
   maximumPacketSize: number;
   meter: ByteMeter;
-  /** Hears why a connection was closed: an oversized packet or SUBSCRIBE, or a login too slow. */
+  /** Hears why a connection was closed: a packet refused, a login too slow, a client that does not read. */
   refused(reason: string): void;
   /** The broker accepted the connection (a CONNACK with return code 0 went out). */
   loggedIn(): void;
@@ -64,8 +69,11 @@ export function clientStream(stream: Duplex, options: ClientStreamOptions): Dupl
     }
     head = null;
   };
+  /** Bytes the broker wrote that the socket has not taken yet. */
+  let waitingToGoOut = 0;
   const out = new Writable({
     write(chunk: Buffer, _encoding, callback) {
+      waitingToGoOut -= chunk.length;
       meter.sent(chunk.length);
       if (head !== null) watchForAcceptance(chunk);
       if (stream.write(chunk)) callback();
@@ -79,5 +87,17 @@ export function clientStream(stream: Duplex, options: ClientStreamOptions): Dupl
       callback(error);
     },
   });
-  return Object.assign(Duplex.from({ readable: guard, writable: out }), { remoteAddress: options.address });
+  const duplex = Object.assign(Duplex.from({ readable: guard, writable: out }), { remoteAddress: options.address });
+  // aedes writes without waiting for the socket: past the bound, the client is let go (what it was
+  // sent at QoS 1 and did not acknowledge stays stored for its session).
+  const write = duplex.write.bind(duplex) as (chunk: Buffer, ...rest: unknown[]) => boolean;
+  duplex.write = ((chunk: Buffer, ...rest: unknown[]) => {
+    waitingToGoOut += chunk.length;
+    if (waitingToGoOut + stream.writableLength > MAX_BYTES_WAITING_TO_GO_OUT && !stream.destroyed) {
+      refused(`it has not read ${MAX_BYTES_WAITING_TO_GO_OUT} bytes it was sent`);
+      stream.destroy();
+    }
+    return write(chunk, ...rest);
+  }) as typeof duplex.write;
+  return duplex;
 }
