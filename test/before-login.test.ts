@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { BrokerDir, type TestBroker } from './broker-in-process.js';
 import { until } from './harness.js';
+import { connectHeader } from './raw-mqtt.js';
 
 const brokers = new BrokerDir();
 let broker: TestBroker;
@@ -19,18 +20,6 @@ function rawClient(): { socket: Socket; closed: Promise<void>; received: () => n
   socket.on('error', () => {});
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   return { socket, closed, received: () => received };
-}
-
-/** The start of a CONNECT that declares `size` bytes: the fixed header and the protocol name. */
-function connectHeader(size: number): Buffer {
-  const length: number[] = [];
-  for (let rest = size; ;) {
-    const byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    length.push(rest > 0 ? byte | 0x80 : byte);
-    if (rest === 0) break;
-  }
-  return Buffer.from([0x10, ...length, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]);
 }
 
 describe('before a connection is accepted', { timeout: 30_000 }, () => {

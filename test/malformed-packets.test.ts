@@ -5,24 +5,12 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { BrokerDir, type TestBroker } from './broker-in-process.js';
+import { connectPacket, field, packet } from './raw-mqtt.js';
 
 const brokers = new BrokerDir();
 let broker: TestBroker;
 
-const field = (bytes: Buffer) => Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
-
-/** A packet of the given first byte and body (bodies here stay under 128 bytes). */
-const packet = (first: number, body: Buffer) => Buffer.concat([Buffer.from([first, body.length]), body]);
-
-const CONNECT = packet(
-  0x10,
-  Buffer.concat([
-    Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0xc2, 0, 30]),
-    field(Buffer.from('alice-raw')),
-    field(Buffer.from('alice')),
-    field(Buffer.from('alice secret')),
-  ]),
-);
+const CONNECT = connectPacket('alice-raw', 'alice', 'alice secret');
 
 /** Logs in as alice, sends `then`, and tells what came back after the CONNACK and whether the broker closed. */
 function afterLogin(then: Buffer): Promise<{ answered: number[]; closed: boolean }> {

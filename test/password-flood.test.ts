@@ -6,34 +6,10 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_PASSWORD_CHECK_LIMITS } from '../src/broker/password-checks.js';
 import { BrokerDir, type TestBroker } from './broker-in-process.js';
+import { connectPacket } from './raw-mqtt.js';
 
 const brokers = new BrokerDir();
 let broker: TestBroker;
-
-function lengthBytes(size: number): number[] {
-  const bytes: number[] = [];
-  for (let rest = size; ;) {
-    const byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    bytes.push(rest > 0 ? byte | 0x80 : byte);
-    if (rest === 0) return bytes;
-  }
-}
-
-/** An MQTT 3.1.1 CONNECT with a clean session, a user name and a password. */
-function connectPacket(clientId: string, username: string, password: string): Buffer {
-  const field = (text: string) => {
-    const bytes = Buffer.from(text);
-    return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
-  };
-  const body = Buffer.concat([
-    Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0xc2, 0, 30]),
-    field(clientId),
-    field(username),
-    field(password),
-  ]);
-  return Buffer.concat([Buffer.from([0x10, ...lengthBytes(body.length)]), body]);
-}
 
 /** Logs in from `from` (a loopback address): the CONNACK's return code, or null if closed without one. */
 function login(from: string, clientId: string, username: string, password: string): Promise<number | null> {

@@ -6,15 +6,10 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { BrokerDir, type TestBroker } from './broker-in-process.js';
 import { until } from './harness.js';
+import { connectPacket, field, packet } from './raw-mqtt.js';
 
 const brokers = new BrokerDir();
 let broker: TestBroker;
-
-const field = (text: string) => {
-  const bytes = Buffer.from(text);
-  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
-};
-const packet = (first: number, body: Buffer) => Buffer.concat([Buffer.from([first, body.length]), body]);
 
 describe('a subscriber that does not read', { timeout: 60_000 }, () => {
   before(async () => {
@@ -40,13 +35,7 @@ describe('a subscriber that does not read', { timeout: 60_000 }, () => {
         subscriber.pause();
       }
     });
-    const connectBody = Buffer.concat([
-      Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0xc2, 0, 30]),
-      field('alice-stalled'),
-      field('alice'),
-      field('alice secret'),
-    ]);
-    subscriber.write(packet(0x10, connectBody));
+    subscriber.write(connectPacket('alice-stalled', 'alice', 'alice secret'));
     subscriber.write(packet(0x82, Buffer.concat([Buffer.from([0, 1]), field('u/alice/firehose'), Buffer.from([0])])));
     await until(() => subscribed, 'the subscription');
 

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { describeBytes } from '../../protocol/describe-bytes.js';
 import { PipeError } from '../../protocol/errors.js';
