@@ -39,7 +39,7 @@ export function brokerMetrics(aedes: Aedes, queued: QueuedMessages | null): Brok
       registers: [registry],
       collect() {
         this.reset();
-        for (const [session, count] of queued.bySession()) this.set({ session }, count);
+        for (const [session, count] of largest(queued.bySession())) this.set({ session }, count);
       },
     });
     new Gauge({
@@ -49,9 +49,23 @@ export function brokerMetrics(aedes: Aedes, queued: QueuedMessages | null): Brok
       registers: [registry],
       collect() {
         this.reset();
-        for (const [user, bytes] of queued.bytesByUser()) this.set({ user }, bytes);
+        for (const [user, bytes] of largest(queued.bytesByUser())) this.set({ user }, bytes);
       },
     });
   }
   return { registry, meter: { received: (bytes) => received.inc(bytes), sent: (bytes) => sent.inc(bytes) } };
+}
+
+/** Series per label value at most, whatever the number of sessions or users: the rest are summed. */
+export const MAX_LABELLED_SERIES = 50;
+/** The label value under which the rest are summed: no session or user name has parentheses. */
+export const OTHERS = '(others)';
+
+/** The largest values by label, at most MAX_LABELLED_SERIES, the rest summed under OTHERS. */
+function largest(values: ReadonlyMap<string, number>): [string, number][] {
+  const sorted = [...values].sort(([, a], [, b]) => b - a);
+  if (sorted.length <= MAX_LABELLED_SERIES) return sorted;
+  const kept = sorted.slice(0, MAX_LABELLED_SERIES - 1);
+  const rest = sorted.slice(MAX_LABELLED_SERIES - 1).reduce((sum, [, value]) => sum + value, 0);
+  return [...kept, [OTHERS, rest]];
 }

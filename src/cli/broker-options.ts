@@ -32,6 +32,7 @@ export interface BrokerServeFlags {
   maxPacketSize?: string | undefined;
   pipeCapacity?: string | undefined;
   httpPort?: string | undefined;
+  httpHost?: string | undefined;
   logLevel?: string | undefined;
 }
 
@@ -171,7 +172,11 @@ export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<Bro
     storage: resolveStorage(flags, dataDir),
     access: await resolveAccess(flags, listeners),
     limits: resolveLimits(flags),
-    http: http === null ? null : { host, port: http },
+    // Loopback unless asked: the metrics name users and sessions, and nothing guards them.
+    http:
+      http === null
+        ? null
+        : { host: flags.httpHost ?? fromEnvironment('SKYPIPE_BROKER_HTTP_HOST') ?? '127.0.0.1', port: http },
     logLevel: logLevel as LogLevel,
   };
 }

@@ -160,6 +160,11 @@ async function main(): Promise<number> {
             type: 'string',
             describe: 'port for /healthz and /metrics (Prometheus), or off (or SKYPIPE_BROKER_HTTP_PORT; default off)',
           })
+          .option('http-host', {
+            type: 'string',
+            describe:
+              'address for /healthz and /metrics (or SKYPIPE_BROKER_HTTP_HOST; default 127.0.0.1: metrics name users and sessions)',
+          })
           .option('log-level', {
             type: 'string',
             describe:
@@ -223,6 +228,7 @@ async function main(): Promise<number> {
               maxPacketSize: argv['max-packet-size'],
               pipeCapacity: argv['pipe-capacity'],
               httpPort: argv['http-port'],
+              httpHost: argv['http-host'],
               logLevel: argv['log-level'],
             },
             argv['local-sky'] === true,
