@@ -98,18 +98,15 @@ describe('users and namespaces', () => {
     const sent = await sky.run(['send', 'private', '--url', as('alice', 'alice%20secret')], { input: data });
     assert.equal(sent.code, 0, sent.stderr);
     const alices = pipeTopics('private', topicRoot(undefined, 'alice')!);
-    // Bob connects with the client id of Alice's mailbox, persistent session, and tries every way in,
-    // a Will into her pipe included.
+    // Bob connects with the client id of Alice's mailbox, persistent session, and tries every way in.
+    // A Will into her pipe is refused at CONNECT (return code 5).
+    const asBob = { protocolVersion: 4, clientId: alices.mailboxClientId, clean: false, username: 'bob' } as const;
     const will = { topic: alices.presence, payload: Buffer.from('not from alice'), qos: 1 as const, retain: true };
-    const bob = await mqtt.connectAsync(broker.url, {
-      protocolVersion: 4,
-      clientId: alices.mailboxClientId,
-      clean: false,
-      username: 'bob',
-      password: 'bob secret',
-      will,
-      reconnectPeriod: 0,
-    });
+    await assert.rejects(
+      mqtt.connectAsync(broker.url, { ...asBob, password: 'bob secret', will, reconnectPeriod: 0 }),
+      (error: { code?: number }) => error.code === 5,
+    );
+    const bob = await mqtt.connectAsync(broker.url, { ...asBob, password: 'bob secret', reconnectPeriod: 0 });
     const seen: string[] = [];
     bob.on('message', (topic) => seen.push(topic));
     for (const filter of [alices.data, '#', '$SYS/#', 'u/alice/#', 'u/+/skypipe/v1/#']) {
@@ -121,7 +118,7 @@ describe('users and namespaces', () => {
       assert.ok(refused, `the broker refuses ${filter} to bob`);
     }
     await sleep(1000);
-    bob.end(true); // without DISCONNECT: the Will fires, if it may
+    bob.end(true);
     await sleep(300);
     assert.deepEqual(seen, []);
     const received = await sky.run(['recv', 'private', '--url', as('alice', 'alice%20secret')]);

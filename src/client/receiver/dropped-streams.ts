@@ -18,6 +18,7 @@ export interface DroppedStreamsHost {
     isOpen(streamId: string): boolean;
     readonly started: boolean;
     abandon(streamId: string, reason: string, fix?: string): void;
+    endedWrong(streamId: string, message: string): void;
   };
   /** The mailbox connection while the receiver consumes and it is open; null otherwise. */
   consumerClient(): MqttClient | null;
@@ -28,6 +29,8 @@ export interface DroppedStreamsHost {
   /** When the mailbox last delivered anything. */
   lastDeliveryAt(): number;
   stopped(): boolean;
+  /** Ends the receive with this error (a record showed the primary stream cut short). */
+  fail(error: unknown): void;
   warn(message: string): void;
 }
 
@@ -42,6 +45,11 @@ export class DroppedStreams {
   private readonly audit: DeliveryAudit;
   /** Reads of sender records, one at a time (each listens on the probe connection); a receive finishes them before it leaves. */
   private recordReads: Promise<void> = Promise.resolve();
+  /**
+   * Streams written through their end whose length awaits its sender's record, with what to call
+   * once it has come (or gone, with its sender): a forged end frame must not end a stream early.
+   */
+  private readonly unconfirmed = new Map<string, { length: number; confirmed: () => void }>();
 
   constructor(
     private readonly host: DroppedStreamsHost,
@@ -71,26 +79,68 @@ export class DroppedStreams {
     return this.recordReads;
   }
 
-  /** A stream is over. A complete one's records go once its sender's record is in; an incomplete one's at once. */
-  streamEnded(streamId: string, complete: boolean): void {
+  /**
+   * A stream is over. A complete one's records go once its sender's record is in, and its length
+   * must match the record's; an incomplete one's go at once.
+   */
+  streamEnded(streamId: string, complete: boolean, length: number): void {
     if (!complete) {
       this.audit.forget(streamId);
       return this.host.records.clear(streamId);
     }
-    if (this.audit.streamWritten(streamId)) return this.host.records.clear(streamId);
+    const recorded = this.audit.sentStream(streamId);
+    if (this.audit.streamWritten(streamId)) {
+      this.checkLength(streamId, length, recorded!);
+      return this.host.records.clear(streamId);
+    }
+    let confirmed = () => {};
+    const confirmation = new Promise<void>((resolve) => (confirmed = resolve));
+    this.unconfirmed.set(streamId, { length, confirmed });
     // A consumer that follows first gives a live record a moment to come.
     const wait = this.follow ? sleep(this.timings.followRecordWaitMs) : Promise.resolve();
-    this.recordReads = Promise.all([wait, this.recordReads]).then(() => this.readSenderRecord(streamId));
+    this.recordReads = Promise.all([wait, this.recordReads]).then(() => this.confirm(streamId, confirmation));
   }
 
   /**
-   * A record retained before this consumer subscribed may not have come: RabbitMQ sends retained
-   * messages only to subscriptions without wildcards.
+   * Waits for the sender's record of a stream written through its end: it comes live, and is read
+   * again now and then (a record retained before this consumer subscribed may not have come:
+   * RabbitMQ sends retained messages only to subscriptions without wildcards). A sender still
+   * connected past the sender timeout sent more than its end frame said.
    */
-  private async readSenderRecord(streamId: string): Promise<void> {
-    if (!this.audit.awaitsRecord(streamId) || this.host.stopped()) return;
-    // What comes goes to onSenderRecord, as everything on the probe does.
-    await this.host.records.senderRecord(streamId).catch(() => null);
+  private async confirm(streamId: string, confirmation: Promise<void>): Promise<void> {
+    const deadline = Date.now() + this.timings.senderTimeoutMs;
+    const length = this.unconfirmed.get(streamId)?.length ?? 0;
+    while (this.unconfirmed.has(streamId) && !this.host.stopped()) {
+      // What comes goes to onSenderRecord, as everything on the probe does.
+      const record = await this.host.records.senderRecord(streamId).catch(() => undefined);
+      if (!this.unconfirmed.has(streamId)) return;
+      if (record === undefined) return; // the connection was lost: nothing to tell from here
+      const parsed = record === null ? null : parseSenderRecord(record);
+      if (parsed === null || parsed === undefined) {
+        // No record (a broker that keeps none, or a sender gone): the SHA-256 stands alone.
+        this.unconfirmed.delete(streamId);
+        return;
+      }
+      if (Date.now() >= deadline) {
+        this.unconfirmed.delete(streamId);
+        const waited = Math.round(this.timings.senderTimeoutMs / 1000);
+        this.host.streams.endedWrong(
+          streamId,
+          `a stream's end came after ${describeBytes(length)}, but its sender was still sending ${waited} s later; the output is incomplete`,
+        );
+        return;
+      }
+      await Promise.race([confirmation, sleep(this.timings.quietStreamMs)]);
+    }
+  }
+
+  /** The record of a stream this consumer wrote through its end: its length must be the stream's. */
+  private checkLength(streamId: string, length: number, sent: SentStream): void {
+    if (sent.length === length) return;
+    this.host.streams.endedWrong(
+      streamId,
+      `${describeSent(sent)} ended after ${describeBytes(length)} here; the end was forged or the stream altered; the output is incomplete`,
+    );
   }
 
   /** A sender's record of its stream, on the probe session while this receiver consumes. */
@@ -101,11 +151,23 @@ export class DroppedStreams {
     const record = parseSenderRecord(payload);
     if (!/^[0-9a-f]{32}$/.test(streamId) || record === undefined)
       return this.host.warn(`ignoring a foreign message on ${topic}`);
+    const unconfirmed = this.unconfirmed.get(streamId);
     if (record === null) {
       // Its sender went away (its Will): a stream written meanwhile leaves no record.
       if (this.audit.recordCleared(streamId)) this.host.records.clearProgress(streamId);
     } else if (record.state === 'sent' && this.audit.recordSent(streamId, record.sent, Date.now())) {
+      if (unconfirmed !== undefined) {
+        try {
+          this.checkLength(streamId, unconfirmed.length, record.sent);
+        } catch (error) {
+          this.host.fail(error);
+        }
+      }
       this.host.records.clear(streamId);
+    }
+    if (unconfirmed !== undefined && (record === null || record.state === 'sent')) {
+      this.unconfirmed.delete(streamId);
+      unconfirmed.confirmed();
     }
   }
 

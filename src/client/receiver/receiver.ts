@@ -94,6 +94,7 @@ class Receiver {
         queued: (streamId) => this.inbound.holds(streamId),
         lastDeliveryAt: () => this.inbound.lastMailboxDeliveryAt,
         stopped,
+        fail: (error) => this.fail(error),
         warn: events.warn,
       },
       topics,
@@ -252,8 +253,8 @@ class Receiver {
         ),
       written: (streamId, consumed) => this.records.reportProgress(streamId, consumed),
       // A listener leaves the records to the consumer.
-      ended: (streamId, complete) =>
-        this.role === 'consumer' ? this.dropped.streamEnded(streamId, complete) : undefined,
+      ended: (streamId, complete, length) =>
+        this.role === 'consumer' ? this.dropped.streamEnded(streamId, complete, length) : undefined,
       waiting: (_streamId, ahead) =>
         void this.records.notQueuedAhead(ahead).then((released) => {
           for (const streamId of released) this.assembler.notAhead(streamId);

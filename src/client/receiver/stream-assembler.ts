@@ -165,6 +165,7 @@ export class StreamAssembler {
     this.reportIncomplete(
       id,
       `${reason} after ${describeBytes(state.nextOffset ?? 0)} of its stream; the output is incomplete${fix === undefined ? '' : `; ${fix}`}`,
+      state.nextOffset ?? 0,
     );
   }
 
@@ -176,9 +177,18 @@ export class StreamAssembler {
   }
 
   /** A stream that ended short: an error for the primary stream (without --follow), a warning for others. */
-  private reportIncomplete(id: string, message: string): void {
-    this.events.ended?.(id, false);
+  private reportIncomplete(id: string, message: string, length: number): void {
+    this.events.ended?.(id, false, length);
     if (id === (this.primary ?? id) && !this.follow) throw new PipeError(message, 'incomplete');
+    this.events.warn(message);
+  }
+
+  /**
+   * A stream written through its end turned out short or long (its sender's record says so): an
+   * error for the primary stream (without --follow), a warning for others.
+   */
+  endedWrong(id: string, message: string): void {
+    if (id === this.primary && !this.follow) throw new PipeError(message, 'incomplete');
     this.events.warn(message);
   }
 
@@ -243,6 +253,7 @@ export class StreamAssembler {
         this.reportIncomplete(
           id,
           `the sender stopped before the end of its stream (${reason}) after ${describeBytes(state.nextOffset!)}; the output is incomplete`,
+          state.nextOffset!,
         );
         return 'continue';
       }
@@ -255,7 +266,7 @@ export class StreamAssembler {
       // An empty stream has no progress yet: its record says it was written.
       if (state.nextOffset === 0) this.events.written?.(id, 0);
       ack();
-      this.events.ended?.(id, true);
+      this.events.ended?.(id, true, state.nextOffset!);
       if (isPrimary) this.done = true;
       return isPrimary ? 'finished' : 'continue';
     }

@@ -33,7 +33,7 @@ export interface AssemblerEvents {
   /** Bytes of a stream are written; called before the frame is acknowledged. */
   written?(streamIdHex: string, consumedBytes: number): void;
   /** A stream is over: written through its end (complete), or given up on. */
-  ended?(streamIdHex: string, complete: boolean): void;
+  ended?(streamIdHex: string, complete: boolean, length: number): void;
   /** A stream this receiver did not see from its start. */
   joined(streamIdHex: string, offset: number): void;
   /**
