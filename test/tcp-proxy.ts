@@ -31,6 +31,11 @@ export class TcpProxy {
     this.sockets.clear();
   }
 
+  /** How much longer the outage lasts, in milliseconds (0: the link is up). */
+  downFor(): number {
+    return Math.max(0, this.downUntil - Date.now());
+  }
+
   close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));

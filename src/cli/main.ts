@@ -70,10 +70,16 @@ async function main(): Promise<number> {
       describe: 'put all topics under this prefix (or SKYPIPE_TOPIC_PREFIX), for a shared broker',
       global: true,
     })
+    .option('reconnect-for', {
+      type: 'string',
+      describe:
+        "how long to keep trying to get back to the broker after losing it: 30s, 5m, 2h, or 'forever' for unattended boxes (or SKYPIPE_RECONNECT_FOR; default 5m)",
+      global: true,
+    })
     .option('sender-timeout', {
       type: 'string',
       describe:
-        'receive: seconds to wait for a sender that lost its connection before the stream counts as incomplete (default 300)',
+        'receive: seconds to wait for a sender that lost its connection before the stream counts as incomplete (default: as long as --reconnect-for, 300)',
       global: true,
     })
     .option('capacity', {

@@ -13,6 +13,7 @@ import { exitCodeForSignal } from './exit-codes.js';
 import { modeFromStdin, stdinFileSize } from './input-mode.js';
 import { say, stderrIsTerminal } from './messages.js';
 import { resolveBroker, type BrokerFlags } from './resolve-broker.js';
+import { parseDuration } from './durations.js';
 import { parseSize } from './size.js';
 import { TransferDisplay } from './transfer-display.js';
 
@@ -24,14 +25,23 @@ export interface TransferFlags extends BrokerFlags {
   frameSize?: string | undefined;
   topicPrefix?: string | undefined;
   senderTimeout?: string | undefined;
+  reconnectFor?: string | undefined;
   signal: AbortSignal;
 }
 
-/** Matches the time a sender keeps trying to reconnect, so a receiver does not give up on a live one. */
-const DEFAULT_SENDER_TIMEOUT_S = DEFAULT_TIMINGS.senderTimeoutMs / 1000;
+/** How long to keep trying to get back to the broker: --reconnect-for, else SKYPIPE_RECONNECT_FOR, else 5 minutes. */
+function reconnectWindowMs(flags: TransferFlags): number {
+  const text = flags.reconnectFor ?? process.env.SKYPIPE_RECONNECT_FOR;
+  if (text === undefined) return DEFAULT_TIMINGS.reconnectWindowMs;
+  return parseDuration(text, flags.reconnectFor === undefined ? 'SKYPIPE_RECONNECT_FOR' : '--reconnect-for', true);
+}
 
-function senderTimeoutMs(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_SENDER_TIMEOUT_S * 1000;
+/**
+ * How long a receiver waits for a sender that lost its connection: by default as long as it would
+ * itself keep trying to reconnect, so that it does not give up on a sender that is still trying.
+ */
+function senderTimeoutMs(text: string | undefined, reconnectWindow: number): number {
+  if (text === undefined) return reconnectWindow;
   const seconds = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0)
     throw new PipeError(`--sender-timeout: '${text}' is not a number of seconds`, 'usage');
@@ -67,6 +77,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
   if (flags.follow)
     throw new PipeError('--follow is for receiving; a sender always sends until its input ends', 'usage');
   if (flags.senderTimeout !== undefined) throw new PipeError('--sender-timeout is for receiving', 'usage');
+  const reconnect = reconnectWindowMs(flags);
   const target = await resolveBroker(flags);
   const topics = pipeTopics(flags.name, rootFor(flags, target));
   const display =
@@ -85,6 +96,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
         progress: (bytes) => display?.progress(bytes),
         blocked: (isBlocked, unread) => display?.blocked(isBlocked, unread, displayName(flags.name)),
       },
+      timings: { reconnectWindowMs: reconnect },
       signal: flags.signal,
     });
   } finally {
@@ -97,6 +109,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
 export async function receiveCommand(flags: TransferFlags): Promise<number> {
   if (flags.capacity !== undefined) throw new PipeError('--capacity is set by the sender', 'usage');
   if (flags.frameSize !== undefined) throw new PipeError('--frame-size is set by the sender', 'usage');
+  const reconnect = reconnectWindowMs(flags);
   const target = await resolveBroker(flags);
   const showStatus = stderrIsTerminal() && !flags.quiet;
   await receive({
@@ -104,7 +117,7 @@ export async function receiveCommand(flags: TransferFlags): Promise<number> {
     topics: pipeTopics(flags.name, rootFor(flags, target)),
     output: process.stdout,
     follow: flags.follow,
-    timings: { senderTimeoutMs: senderTimeoutMs(flags.senderTimeout) },
+    timings: { reconnectWindowMs: reconnect, senderTimeoutMs: senderTimeoutMs(flags.senderTimeout, reconnect) },
     events: { warn: say, ...(showStatus ? { status: say } : {}) },
     signal: flags.signal,
   });
@@ -137,6 +150,7 @@ export async function transfer(mode: 'send' | 'receive' | 'auto', argv: Record<s
     frameSize: argv['frame-size'] as string | undefined,
     topicPrefix: argv['topic-prefix'] as string | undefined,
     senderTimeout: argv['sender-timeout'] as string | undefined,
+    reconnectFor: argv['reconnect-for'] as string | undefined,
     url: argv.url as string | undefined,
     username: argv.username as string | undefined,
     password: argv.password as string | undefined,
