@@ -40,13 +40,13 @@ describe('before a connection is accepted', { timeout: 30_000 }, () => {
     assert.equal(declared.received(), 0);
   });
 
-  it('keeps at most 32 connections from one address waiting, and closes the others at once', async () => {
-    const waiting = Array.from({ length: 40 }, () => rawClient());
+  it('keeps at most 256 connections from one address waiting, and closes the others at once', async () => {
+    const waiting = Array.from({ length: 264 }, () => rawClient());
     let closed = 0;
     for (const client of waiting) void client.closed.then(() => (closed += 1));
     await until(() => closed >= 8, 'the connections over the limit to be closed');
     assert.equal(closed, 8);
-    assert.equal(waiting.filter(({ socket }) => !socket.destroyed).length, 32);
+    assert.equal(waiting.filter(({ socket }) => !socket.destroyed).length, 256);
     // Once they go (the broker hears of it a moment later), a client gets in again.
     for (const { socket } of waiting) socket.destroy();
     await until(async () => {

@@ -8,8 +8,9 @@ export class PendingLogins {
   private readonly byAddress = new Map<string, number>();
 
   constructor(
-    private readonly maxTotal = 256,
-    private readonly maxPerAddress = 32,
+    private readonly maxTotal = 1024,
+    /** A fleet behind one NAT address, reconnecting at once to a busy broker, needs room too. */
+    private readonly maxPerAddress = 256,
   ) {}
 
   /** Takes a place for a new connection from `address`; false when it is to be closed. */

@@ -11,6 +11,8 @@ export function ownPresence(id: string): Presence {
 /** Knows, and keeps knowing, whether a receiver consumes a pipe. */
 export class PresenceWatch {
   current: Presence | null = null;
+  /** When the record last came: at the start, then each time a consumer publishes it. */
+  lastHeardAt = Date.now();
   private readonly listeners = new Set<(presence: Presence | null) => void>();
 
   static async start(client: MqttClient, topics: PipeTopics, warn: (message: string) => void): Promise<PresenceWatch> {
@@ -20,6 +22,7 @@ export class PresenceWatch {
     client.on('message', (topic, payload) => {
       if (topic !== topics.presence) return;
       watch.current = decodePresence(payload, warn);
+      watch.lastHeardAt = Date.now();
       for (const listener of watch.listeners) listener(watch.current);
     });
     return watch;

@@ -9,6 +9,14 @@ export interface Timings extends TransportTimings {
   claimSettleMs: number;
   /** A receiver that lost a race for the mailbox tries again after this, and up to twice as long (at random). */
   claimRetryMs: number;
+  /** A consumer publishes its presence record again this often: it shows that it is alive. */
+  presenceRefreshMs: number;
+  /**
+   * A listener that has heard nothing from the consumer for this long (and written nothing yet)
+   * takes its place: the consumer died where no Will could clear its record (a broker that went
+   * down with it publishes stored Wills only minutes after it is back).
+   */
+  consumerSilentMs: number;
   /** How long a listener that joins mid-stream waits for earlier frames delivered out of order. */
   listenInSettleMs: number;
   /** How often a receiver checks its streams' gaps, senders and records. */
@@ -61,6 +69,8 @@ export const DEFAULT_TIMINGS: Timings = {
   ...DEFAULT_TRANSPORT_TIMINGS,
   claimSettleMs: 200,
   claimRetryMs: 100,
+  presenceRefreshMs: 30_000,
+  consumerSilentMs: 75_000,
   listenInSettleMs: 300,
   receiverTickMs: 1000,
   quietStreamMs: 3000,

@@ -8,6 +8,12 @@ import type { BrokerTarget } from '../transport/broker-target.js';
 import { ConnectionClosed, publish, subscribe, wasTakenOver } from '../transport/connection.js';
 import { CONNECTION_INTERRUPTED, Link, type LinkEvents } from '../transport/link.js';
 
+/** A consumer that stopped being heard from: its id, and when it was last heard. */
+export interface Silent {
+  id: string;
+  heardAt: number;
+}
+
 /** What the claim needs from the receiver. */
 export interface ClaimHost {
   target: BrokerTarget;
@@ -37,18 +43,24 @@ export interface ClaimHost {
 export class MailboxClaim {
   /** The mailbox connection, once a claim was tried. */
   link: Link | null = null;
+  /** When this receiver last published its presence record. */
+  private publishedAt = 0;
 
   constructor(private readonly host: ClaimHost) {}
 
   /**
    * Tries until this receiver consumes the pipe ('consumer') or finds another receiver consuming
-   * it (that receiver's record); null when the receive stopped meanwhile.
+   * it (that receiver's record); null when the receive stopped meanwhile. The record of a consumer
+   * that went silent is taken for nobody's, until that consumer is heard from again.
    */
-  async decide(): Promise<'consumer' | Presence | null> {
+  async decide(ignoring: Silent | null = null): Promise<'consumer' | Presence | null> {
     const { presence, timings } = this.host;
     while (!this.host.stopped()) {
-      const consumer = this.host.watch().current;
-      if (consumer !== null && consumer.id !== presence.id) return consumer;
+      const watch = this.host.watch();
+      const consumer = watch.current;
+      // A silent consumer that is heard from again is one again.
+      const silent = ignoring !== null && consumer?.id === ignoring.id && watch.lastHeardAt <= ignoring.heardAt;
+      if (consumer !== null && consumer.id !== presence.id && !silent) return consumer;
       if (await this.claim()) return 'consumer';
       await sleep(timings.claimRetryMs * (1 + Math.random()));
     }
@@ -92,6 +104,7 @@ export class MailboxClaim {
           // making sure of the mailbox, and a new session holds no subscription until this one.
           await subscribe(client, [topics.data], 1);
           await publish(client, topics.presence, encodePresence(this.host.presence), { qos: 1, retain: true });
+          this.publishedAt = Date.now();
           if (sessionPresent) return;
           // On a reconnect the probe may have been down too; the marker then is read after connecting.
           const marked = again ? await isMarked(this.host.probe(), topics) : markedBefore;
@@ -120,6 +133,19 @@ export class MailboxClaim {
     if (!link.client.connected || current?.id === this.host.presence.id) return;
     const { topics, presence } = this.host;
     link.client.publish(topics.presence, encodePresence(presence), { qos: 1, retain: true });
+    this.publishedAt = Date.now();
+  }
+
+  /** A consumer publishes its record again now and then: listeners that hear nothing take its place. */
+  refresh(now: number): void {
+    const link = this.link;
+    if (!this.host.consuming() || link === null || !link.connected) return;
+    if (now - this.publishedAt < this.host.timings.presenceRefreshMs) return;
+    this.publishedAt = now;
+    publish(link.client, this.host.topics.presence, encodePresence(this.host.presence), {
+      qos: 1,
+      retain: true,
+    }).catch(() => {});
   }
 
   /** Leaves cleanly: clears the presence record and disconnects, so no Will fires and the session stays. */

@@ -16,6 +16,8 @@ export interface Inbound {
 export interface InboundHost {
   /** Whether mailbox frames may be handled: the receiver consumes (until then they wait). */
   consuming(): boolean;
+  /** Whether the receiver listens in: only then do frames on its own connection count. */
+  listening(): boolean;
   /** Whether a mailbox delivery came on the mailbox connection there is now. */
   isCurrentMailbox(connection: number): boolean;
   /** This receiver's sync marker came back on the mailbox connection there is now (its stream id is the token). */
@@ -43,8 +45,10 @@ export class InboundQueue {
 
   /** A message on the data topic: frames and sync markers count where they arrive, ahead of those waiting to be written. */
   arrive(packet: IPublishPacket, ack: () => void, source: Source): void {
-    const frame = readFrame(packet.payload);
     const fromMailbox = source.from === 'mailbox';
+    // Copies still on their way after a listener stopped listening in.
+    if (!fromMailbox && !this.host.listening()) return ack();
+    const frame = readFrame(packet.payload);
     if (fromMailbox) this.lastMailboxDeliveryAt = Date.now();
     if (!(frame instanceof FrameRejected)) {
       const streamId = frame.streamId.toString('hex');

@@ -1,14 +1,15 @@
 import type { MqttClient } from 'mqtt';
 import type { Writable } from 'node:stream';
 import { interrupted } from '../../protocol/errors.js';
-import { FrameRejected, type Frame } from '../../protocol/frame.js';
+import { FrameRejected } from '../../protocol/frame.js';
 import { displayName, type PipeTopics } from '../../protocol/topics.js';
 import { ownPresence, PresenceWatch } from '../presence-watch.js';
 import { timingsWith, type Timings } from '../timings.js';
 import type { BrokerTarget } from '../transport/broker-target.js';
 import { randomClientId, subscribe } from '../transport/connection.js';
 import { CONNECTION_INTERRUPTED, Link } from '../transport/link.js';
-import { MailboxClaim } from './claim.js';
+import { assemblerEvents } from './assembler-events.js';
+import { MailboxClaim, type Silent } from './claim.js';
 import { DroppedStreams } from './dropped-streams.js';
 import { LinksDown } from './links-down.js';
 import { InboundQueue, type Inbound } from './inbound-queue.js';
@@ -84,7 +85,21 @@ class Receiver {
       consumerClient: () => this.consumerClient(),
       warn: events.warn,
     });
-    this.assembler = new StreamAssembler(request.output, request.follow, this.assemblerEvents(), timings);
+    this.assembler = new StreamAssembler(
+      request.output,
+      request.follow,
+      assemblerEvents({
+        topics,
+        warn: events.warn,
+        consuming,
+        records: this.records,
+        dropped: () => this.dropped,
+        inbound: () => this.inbound,
+        notAhead: (streamId) => this.assembler.notAhead(streamId),
+        listenInSettleMs: timings.listenInSettleMs,
+      }),
+      timings,
+    );
     this.dropped = new DroppedStreams(
       {
         records: this.records,
@@ -103,6 +118,7 @@ class Receiver {
     );
     this.inbound = new InboundQueue({
       consuming,
+      listening: () => this.role === 'listener',
       isCurrentMailbox: (connection) => this.claim.link?.isCurrent(connection) === true,
       syncArrived: (token) => this.dropped.syncArrived(token),
       mailboxFrameArrived: (streamId, isEnd) => {
@@ -177,10 +193,10 @@ class Receiver {
     if (this.role === 'consumer') await subscribe(client, [topics.sender('+')], 0);
   }
 
-  /** Consume if nobody does; otherwise listen in. */
-  private async decideRole(): Promise<void> {
+  /** Consume if nobody does (or only `ignoring`, a consumer gone silent); otherwise listen in. */
+  private async decideRole(ignoring: Silent | null = null): Promise<void> {
     const { topics, events } = this.request;
-    const decided = await this.claim.decide();
+    const decided = await this.claim.decide(ignoring);
     if (decided === null) return;
     if (decided === 'consumer') {
       this.role = 'consumer';
@@ -209,10 +225,29 @@ class Receiver {
     } catch (error) {
       this.fail(error);
     }
+    if (this.role === 'consumer') this.claim.refresh(now);
+    if (this.role === 'listener') this.checkConsumerHeard(now);
     this.stalledGaps.check(now);
     void this.senders.check(now).catch((error: unknown) => this.fail(error));
     // A stream waiting for one queued ahead of it is written once that one has come, or after a while.
     if (this.assembler.waiting) void this.inbound.drain();
+  }
+
+  /**
+   * A listener that has heard nothing from the consumer for a while, and has written nothing,
+   * takes its place: a consumer that died where no Will cleared its record must not wedge the pipe.
+   */
+  private checkConsumerHeard(now: number): void {
+    const watch = this.presenceWatch;
+    const silent = watch?.current;
+    if (!silent || now - watch.lastHeardAt < this.timings.consumerSilentMs) return;
+    if (this.assembler.started || this.assembler.hasOpenStreams) return;
+    this.role = 'undecided';
+    const { topics, events } = this.request;
+    const seconds = Math.round((now - watch.lastHeardAt) / 1000);
+    events.status?.(`the receiver on ${silent.host} has not been heard from in ${seconds} s; taking its place`);
+    if (this.probe.connected) this.probe.client.unsubscribe(topics.data);
+    void this.decideRole({ id: silent.id, heardAt: watch.lastHeardAt }).catch((error: unknown) => this.fail(error));
   }
 
   /** The mailbox connection while this receiver consumes and it is open. */
@@ -239,40 +274,6 @@ class Receiver {
     }
   }
 
-  private assemblerEvents(): ConstructorParameters<typeof StreamAssembler>[2] {
-    const { topics, events } = this.request;
-    return {
-      warn: events.warn,
-      startOf: (streamId, first) =>
-        this.role === 'consumer' ? this.records.cursorOf(streamId) : this.firstLiveOffset(first),
-      joined: (_streamId, offset) =>
-        events.warn(
-          this.role === 'consumer'
-            ? `continuing a stream at byte ${offset}, where an earlier receiver of ${displayName(topics.name)} stopped`
-            : `listening in from byte ${offset} of a stream`,
-        ),
-      written: (streamId, consumed) => this.records.reportProgress(streamId, consumed),
-      // A listener leaves the records to the consumer.
-      ended: (streamId, complete, length) =>
-        this.role === 'consumer' ? this.dropped.streamEnded(streamId, complete, length) : undefined,
-      waiting: (_streamId, ahead) =>
-        void this.records.notQueuedAhead(ahead).then((released) => {
-          for (const streamId of released) this.assembler.notAhead(streamId);
-          void this.inbound.drain();
-        }),
-    };
-  }
-
-  /**
-   * Where a listener starts in a stream it joins: the lowest offset that arrives within a moment,
-   * because brokers may deliver frames slightly out of order.
-   */
-  private async firstLiveOffset(first: Frame): Promise<number> {
-    if (first.offset === 0) return 0;
-    await sleep(this.timings.listenInSettleMs);
-    return this.inbound.lowestOffset(first.streamId, first.offset);
-  }
-
   private async finish(): Promise<void> {
     if (this.life !== 'running') return;
     await this.dropped.settled();
@@ -295,5 +296,3 @@ class Receiver {
     await this.probe.close();
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

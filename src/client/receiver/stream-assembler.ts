@@ -147,6 +147,11 @@ export class StreamAssembler {
     return this.streams.has(id);
   }
 
+  /** Whether frames of any stream have come that have not ended. */
+  get hasOpenStreams(): boolean {
+    return this.streams.size > 0;
+  }
+
   /** Whether any stream has been written to the output. */
   get started(): boolean {
     return this.primary !== null;
