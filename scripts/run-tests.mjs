@@ -79,7 +79,7 @@ if (ci && problems.length > 0) {
 const extra = process.argv.slice(2);
 const files = extra.some((arg) => arg.endsWith('.js'))
   ? []
-  : readdirSync('build/test')
+  : readdirSync('build/test', { recursive: true })
       .filter((file) => file.endsWith('.test.js'))
       .map((file) => join('build/test', file));
 // On a terminal node's own reporter lists the failures at the end; elsewhere it writes TAP.
