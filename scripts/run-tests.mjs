@@ -1,6 +1,8 @@
-// npm test: runs the test files with node's test runner, after starting the other brokers the
-// core suite runs on (Mosquitto, NATS, RabbitMQ) on loopback ports of their own, when installed.
-// Under CI a broker that is missing or does not start fails the run.
+// npm test: runs the test files with node's test runner, two files at a time, after starting the
+// other brokers the core suite and the in-process scenarios run on (Mosquitto, NATS, RabbitMQ) on
+// loopback ports of their own, when installed. Files share nothing but these brokers, where each
+// uses topics of its own; the fault suites start private instances. Under CI a broker that is
+// missing or does not start fails the run.
 // The broker recipes are shared with the fault suite, so this runs after the tests are built.
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -79,11 +81,11 @@ if (ci && problems.length > 0) {
 const extra = process.argv.slice(2);
 const files = extra.some((arg) => arg.endsWith('.js'))
   ? []
-  : readdirSync('build/test')
+  : readdirSync('build/test', { recursive: true })
       .filter((file) => file.endsWith('.test.js'))
       .map((file) => join('build/test', file));
 // On a terminal node's own reporter lists the failures at the end; elsewhere it writes TAP.
-const run = spawn(process.execPath, ['--test', '--test-concurrency=1', ...extra, ...files], {
+const run = spawn(process.execPath, ['--test', '--test-concurrency=2', ...extra, ...files], {
   stdio: ['ignore', process.stdout.isTTY ? 'inherit' : 'pipe', 'inherit'],
 });
 const failures = new FailureLog();

@@ -1,8 +1,8 @@
-// The command line: the local broker's life, mode by standard input, names, racing receivers.
+// The command line: the local broker's life, mode by standard input, exit codes and signals.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { Sky, skyForSuite, sleep, until } from './harness.js';
+import { Sky, skyForSuite, until } from './harness.js';
 
 /** Local broker processes of one sky (by its state directory in their environment). */
 function localBrokers(sky: Sky): number[] {
@@ -54,12 +54,30 @@ describe('the command line', () => {
 
   it('receives, not sends, when standard input is /dev/null', async () => {
     const receiver = sky.start(['quiet-pipe'], { input: 'null' });
-    await sleep(1500);
+    await sky.consumerAttached('quiet-pipe');
     assert.equal(receiver.child.exitCode, null, 'still waiting for a sender');
     await sky.run(['send', 'quiet-pipe'], { input: 'hi\n' });
     const received = await receiver.result;
     assert.equal(received.code, 0, received.stderr);
     assert.equal(received.stdout.toString(), 'hi\n');
+  });
+
+  it('exits 130 on SIGINT without a word, and a receiver of the stream cut short exits 3 naming it', async () => {
+    const receiver = sky.start(['recv', 'cut']);
+    await sky.consumerAttached('cut');
+    const sender = sky.start(['send', 'cut'], { input: 'pipe' });
+    sender.child.stdin!.write('partial line\n');
+    await until(() => receiver.output().length > 0, 'the first line at the receiver');
+    sender.child.kill('SIGINT');
+    const [sent, received] = [await sender.result, await receiver.result];
+    assert.equal(sent.code, 130);
+    assert.equal(sent.stderr, '');
+    assert.equal(received.code, 3);
+    assert.equal(received.stdout.toString(), 'partial line\n');
+    assert.equal(
+      received.stderr,
+      'skypipe: the sender stopped before the end of its stream (interrupted) after 13 bytes; the output is incomplete\n',
+    );
   });
 
   it('sends an empty stream when told to send from /dev/null', async () => {

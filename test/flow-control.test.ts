@@ -2,15 +2,25 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { SLOW_READER, skyWithBroker, sleep } from './harness.js';
+import { pipeTopics } from '../src/protocol/topics.js';
+import { watchFrames } from './frame-watch.js';
+import { consumerAttached, SLOW_READER, skyWithBroker, sleep } from './harness.js';
 
 describe('flow control', () => {
   const { sky, broker } = skyWithBroker();
 
   it('blocks a sender at the pipe capacity until a receiver reads', async () => {
     const data = randomBytes(6 * 1024 * 1024);
+    const frames = await watchFrames(broker.url, pipeTopics('full').data);
     const sender = sky.start(['send', 'full', '--capacity', '1M', '--url', broker.url], { input: data });
-    await sleep(2000);
+    try {
+      // One frame of up to 1 MiB fills the pipe.
+      await frames.sent(1);
+      // A sender that did not wait would send the other 5 MiB within this.
+      await sleep(1000);
+    } finally {
+      await frames.close();
+    }
     assert.equal(sender.child.exitCode, null, 'the sender waits while the pipe is full');
     const received = await sky.run(['recv', 'full', '--url', broker.url]);
     const sent = await sender.result;
@@ -28,7 +38,7 @@ describe('flow control', () => {
     const receiver = sky.shell(
       `$SKYPIPE recv slow --url ${broker.url} | ${process.execPath} ${SLOW_READER} ${8 * 1024 * 1024}`,
     );
-    await sleep(500);
+    await consumerAttached(broker.url, 'slow');
     const sender = sky.start(['send', 'slow', '--capacity', '4M', '--url', broker.url], { input: 'pipe' });
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, broker.rss())), 100);

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before } from 'node:test';
+import { endsWithThisProcess, killGroup } from './process-groups.js';
 
 /** The built command, as users run it. */
 export const SKYPIPE = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../dist/skypipe.mjs');
@@ -89,19 +90,41 @@ export class Sky {
   }
 
   async close(): Promise<void> {
-    for (const { child } of this.started) child.kill('SIGKILL');
+    for (const { child } of this.started) killGroup(child, 'SIGKILL');
     await this.run(['broker', 'stop']);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The broker this sky's commands use: SKYPIPE_URL, or its local broker once one runs. */
+  async brokerUrl(): Promise<string> {
+    if (this.env.SKYPIPE_URL !== undefined) return this.env.SKYPIPE_URL;
+    let url: string | undefined;
+    await until(async () => {
+      const status = await this.run(['broker', 'status']);
+      url = /, at (mqtt:\/\/\S+)/.exec(status.stdout.toString())?.[1];
+      return url !== undefined;
+    }, 'the local broker to run');
+    return url!;
+  }
+
+  /** Waits until a receiver consumes pipe `name` of this sky (see consumerAttached()). */
+  async consumerAttached(name: string): Promise<void> {
+    const { topicRoot } = await import('../src/protocol/topics.js');
+    const root = topicRoot(this.env.SKYPIPE_TOPIC_PREFIX);
+    await consumerAttached(await this.brokerUrl(), name, root ?? undefined);
   }
 }
 
 export function startProcess(command: string, args: string[], options: RunOptions): Running {
   const input = options.input;
+  // A group of its own, so that killGroup() reaches everything it starts.
   const child = spawn(command, args, {
     env: options.env,
     cwd: options.cwd,
     stdio: [input === 'null' || input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    detached: true,
   });
+  endsWithThisProcess(child);
   const stdout: Buffer[] = [];
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -111,7 +134,9 @@ export function startProcess(command: string, args: string[], options: RunOption
     child.stdin!.end(input);
   }
   const result = new Promise<Result>((resolveResult) => {
-    child.on('close', (code, signal) => resolveResult({ code, signal, stdout: Buffer.concat(stdout), stderr }));
+    child.on('close', (code, signal) => {
+      resolveResult({ code, signal, stdout: Buffer.concat(stdout), stderr });
+    });
   });
   return { child, result, output: () => Buffer.concat(stdout), stderrSoFar: () => stderr };
 }
@@ -128,7 +153,6 @@ export function assertSameBytes(actual: Buffer, expected: Buffer, what: string):
 
 export const sleep = (ms: number) => new Promise<void>((resolveSleep) => setTimeout(resolveSleep, ms));
 
-/** Waits until `check` holds, polling; fails with `what` after `ms`. */
 /** Waits until `check` holds; a timeout says what it waited for, and what the `watched` processes said on stderr. */
 export async function until(
   check: () => boolean | Promise<boolean>,

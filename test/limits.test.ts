@@ -7,7 +7,9 @@ import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { ForegroundBroker, Sky, sleep } from './harness.js';
+import { pipeTopics } from '../src/protocol/topics.js';
+import { watchFrames } from './frame-watch.js';
+import { ForegroundBroker, Sky, sleep, until } from './harness.js';
 
 const MAX_PACKET = 70_000;
 const CAPACITY = 64 * 1024;
@@ -58,7 +60,7 @@ describe('broker limits', () => {
     const topics = ['skypipe/v1/%broker', 'team/skypipe/v1/%broker'];
     await client.subscribeAsync(topics, { qos: 0 });
     await client.publishAsync('skypipe/v1/x/e/t', 'echo', { qos: 1 });
-    await sleep(200);
+    await until(() => topics.every((topic) => received.has(topic)), 'the advertisement under each root');
     await client.endAsync();
     for (const topic of topics)
       assert.deepEqual(
@@ -85,7 +87,7 @@ describe('broker limits', () => {
         await new Promise((resolve) => (socket.once('drain', resolve), socket.once('close', resolve)));
       written += piece.length;
     }
-    await sleep(200);
+    await until(() => closed, 'the broker to close the connection');
     assert.ok(closed, 'the broker closed the connection');
     // What the kernel's socket buffers took before the close was seen: far short of the packet.
     assert.ok(written < 32 * 1024 * 1024, `the client got ${written} bytes out before the close`);
@@ -96,9 +98,17 @@ describe('broker limits', () => {
 
   it('gets senders to cut frames that fit its packet limit and to keep within its advertised capacity', async () => {
     const data = randomBytes(300_000);
+    const frames = await watchFrames(broker.url, pipeTopics('sized').data);
     const sender = sky.start(['send', 'sized', '--url', broker.url], { input: data });
-    // 300 kB is more than the 64 KiB capacity: with nobody receiving, the sender waits.
-    await sleep(1500);
+    // 300 kB is more than the 64 KiB capacity: with nobody receiving, the sender waits once its
+    // first frame has filled the pipe.
+    try {
+      await frames.sent(1);
+      // A sender that did not wait would send the rest within this.
+      await sleep(1000);
+    } finally {
+      await frames.close();
+    }
     assert.equal(sender.child.exitCode, null, 'the sender waits for a reader');
     const received = await sky.run(['recv', 'sized', '--url', broker.url]);
     const sent = await sender.result;

@@ -20,7 +20,7 @@ import { pipeTopics } from '../src/protocol/topics.js';
 import { describeFailure } from '../src/cli/remedies.js';
 import { BROKERS, missingBroker } from './brokers.js';
 import { installed, skyWithExternalBroker } from './external-brokers.js';
-import { skyWithBroker, sleep, until } from './harness.js';
+import { skyWithBroker, until } from './harness.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const CI = process.env.CI === 'true';
@@ -90,7 +90,7 @@ describe('MQTT 5 on Mosquitto', () => {
       proxy.cut(1500);
       await assert.rejects(connect(target, options()), PipeError);
       assert.equal(target.protocolVersion, 5, 'a cut is not a broker that lacks MQTT 5');
-      await sleep(1600);
+      await proxy.outageOver();
       const { client } = await connect(target, options());
       assert.equal(client.options.protocolVersion, 5);
       await disconnect(client);

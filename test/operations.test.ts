@@ -78,7 +78,7 @@ describe('the broker as a service', () => {
     const sender = sky.start(['send', 'live', '--url', broker.url], { input: 'pipe' });
     for (let at = 0; at < live.length / 2; at += 1024 * 1024) {
       sender.child.stdin!.write(live.subarray(at, at + 1024 * 1024));
-      await sleep(50);
+      await sleep(50); // a live stream that lasts a while
     }
     await until(() => receiver.output().length > 0, 'the first bytes at the receiver');
     const stopped = await broker.kill('SIGTERM');

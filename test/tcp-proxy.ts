@@ -36,6 +36,12 @@ export class TcpProxy {
     return Math.max(0, this.downUntil - Date.now());
   }
 
+  /** Resolves when the outage of the last cut is over: connections go through again. */
+  async outageOver(): Promise<void> {
+    const left = this.downUntil - Date.now();
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+  }
+
   close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));

@@ -4,8 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { assertSameBytes, type Sky, sleep, until } from '../harness.js';
+import { killGroup } from '../process-groups.js';
 import type { TestFn } from '../brokers.js';
+
+/** Whether a `tail -f` of `log` runs. */
+function following(log: string): boolean {
+  const commands = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n');
+  return commands.some((command) => command === `tail -f ${log}`);
+}
 
 export function originalExamples(sky: Sky, test: TestFn): void {
   test('skypipe | gzip -9 -c > out.gz, then cat file | skypipe', async () => {
@@ -13,7 +21,7 @@ export function originalExamples(sky: Sky, test: TestFn): void {
     const data = randomBytes(300_000);
     writeFileSync(file, data);
     const receiver = sky.shell(`$SKYPIPE | gzip -9 -c > ${sky.dir}/out.gz`, { input: 'null' });
-    await sleep(300);
+    await sky.consumerAttached('');
     const sender = await sky.shell(`cat ${file} | $SKYPIPE`).result;
     assert.equal(sender.code, 0, sender.stderr);
     const received = await receiver.result;
@@ -44,7 +52,7 @@ export function originalExamples(sky: Sky, test: TestFn): void {
       let waiter;
       if (order === 'waiter first') {
         waiter = sky.shell(script, { input: 'null' });
-        await sleep(500);
+        await sky.consumerAttached('trigger');
         assert.equal(waiter.child.exitCode, null, 'the waiter must block until triggered');
       }
       const trigger = await sky.shell('echo | $SKYPIPE trigger').result;
@@ -61,11 +69,16 @@ export function originalExamples(sky: Sky, test: TestFn): void {
     for (const log of logs) writeFileSync(log, '');
     const aggregate = join(sky.dir, 'aggregate');
     const receiver = sky.shell(`$SKYPIPE logs > ${aggregate}`, { input: 'null' });
-    await sleep(500);
+    await sky.consumerAttached('logs');
     const senders = logs.map((log) => sky.shell(`tail -f ${log} | $SKYPIPE logs`));
-    await sleep(1000);
-    const listener = sky.start(['logs'], { input: 'null' });
-    await sleep(1500);
+    // What is appended before tail starts would come out only in its first ten lines.
+    await until(() => logs.every(following), 'tail -f to follow each log');
+    // On a terminal (script(1)) the listener says when it listens in; what it receives goes to a file.
+    const listened = join(sky.dir, 'listened');
+    const listener = sky.shell(`script -qfec "$SKYPIPE logs > ${listened}" /dev/null`, { input: 'pipe' });
+    await until(() => listener.output().toString().includes('listening in on'), 'the listener to listen in', 20_000, [
+      listener,
+    ]);
     const expected: string[] = [];
     for (let round = 0; round < 20; round++) {
       logs.forEach((log, host) => {
@@ -73,7 +86,7 @@ export function originalExamples(sky: Sky, test: TestFn): void {
         appendFileSync(log, line + '\n');
         expected.push(line);
       });
-      await sleep(20);
+      await sleep(20); // lines spread out over time, as logs grow
     }
     const lines = (path: string) =>
       readFileSync(path, 'utf8')
@@ -81,18 +94,10 @@ export function originalExamples(sky: Sky, test: TestFn): void {
         .filter((line) => line !== '');
     await until(() => lines(aggregate).length >= expected.length, 'every line in the aggregate');
     assert.deepEqual(lines(aggregate).sort(), [...expected].sort());
-    await until(() => listener.output().toString().split('\n').length > expected.length, 'every line at the listener');
-    assert.deepEqual(
-      listener
-        .output()
-        .toString()
-        .split('\n')
-        .filter((line) => line !== '')
-        .sort(),
-      [...expected].sort(),
-    );
-    for (const running of [receiver, listener, ...senders]) running.child.kill('SIGTERM');
-    await sky.shell('pkill -f "tail -f ' + sky.dir + '" || true').result;
+    await until(() => lines(listened).length >= expected.length, 'every line at the listener');
+    assert.deepEqual(lines(listened).sort(), [...expected].sort());
+    // The listener ends with its terminal (SIGHUP); each pipeline with its group (tail too).
+    for (const running of [receiver, listener, ...senders]) killGroup(running.child, 'SIGTERM');
     await Promise.all([receiver, listener, ...senders].map((running) => running.result));
   });
 }

@@ -197,14 +197,23 @@ export function publish(
   );
 }
 
-/** Disconnects cleanly (sending DISCONNECT, so no Will fires) after what is queued is sent. */
+/**
+ * Disconnects cleanly (sending DISCONNECT, so no Will fires) after what is queued is sent. A
+ * connection that drops meanwhile is done too: MQTT.js would wait for the answers to what it had
+ * in flight forever.
+ */
 export function disconnect(client: MqttClient): Promise<void> {
   return new Promise((resolve) => {
     if (client.disconnected || !client.connected) {
       client.end(true, () => resolve());
       return;
     }
-    client.end(false, () => resolve());
+    const dropped = () => client.end(true, () => resolve());
+    client.once('close', dropped);
+    client.end(false, () => {
+      client.removeListener('close', dropped);
+      resolve();
+    });
   });
 }
 
