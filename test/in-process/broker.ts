@@ -1,12 +1,10 @@
 // Brokers for the in-process tier: ours, started in the test's own process on a free port, and an
 // aedes that drops the frames a test picks, as a broker over its queue limit does.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Aedes } from 'aedes';
-import { startBroker } from '../../src/broker/server.js';
 import { decodeFrame, type Frame } from '../../src/protocol/frame.js';
+import { BrokerDir } from '../broker/in-process-broker.js';
 
 /** A broker the tests reach at `url`. */
 export interface LocalBroker {
@@ -21,24 +19,14 @@ const VERSION = (
 
 /** skypipe's broker as `skypipe broker` runs it, with durable storage in a directory of its own. */
 export async function startOurBroker(): Promise<LocalBroker> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'skypipe-in-process-'));
-  const running = await startBroker({
-    listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }],
-    tls: null,
-    storage: { kind: 'disk', dataDir },
-    access: null,
-    limits: { maximumPacketSize: 2 * 1024 * 1024 },
-    version: VERSION,
-    http: null,
-    logLevel: 'silent',
-  });
-  const [listener] = running.listeners;
+  const dir = new BrokerDir();
+  const broker = await dir.start({ access: null, limits: { maximumPacketSize: 2 * 1024 * 1024 }, version: VERSION });
   return {
-    url: listener!.url,
-    port: listener!.port,
+    url: broker.url,
+    port: broker.port,
     close: async () => {
-      await running.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await broker.close();
+      dir.remove();
     },
   };
 }

@@ -15,9 +15,9 @@ import {
   send,
   topicRoot,
   type ReceiveRequest,
-} from '../src/client/index.js';
-import { BrokerDir, type TestBroker } from './broker-in-process.js';
-import { until } from './harness.js';
+} from '../../src/client/index.js';
+import { BrokerDir, type TestBroker } from './in-process-broker.js';
+import { until } from '../harness.js';
 
 const brokers = new BrokerDir();
 let broker: TestBroker;

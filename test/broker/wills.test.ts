@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import aedesPersistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
-import { readRetained } from '../src/client/transport/retained.js';
-import { pipeTopics, topicRoot } from '../src/protocol/topics.js';
-import { BrokerDir } from './broker-in-process.js';
-import { until } from './harness.js';
+import { readRetained } from '../../src/client/transport/retained.js';
+import { pipeTopics, topicRoot } from '../../src/protocol/topics.js';
+import { BrokerDir } from './in-process-broker.js';
+import { until } from '../harness.js';
 
 const brokers = new BrokerDir();
 const alicePresence = pipeTopics('inbox', topicRoot(undefined, 'alice')!).presence;

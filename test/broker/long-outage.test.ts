@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { parseDuration } from '../src/cli/durations.js';
+import { parseDuration } from '../../src/cli/durations.js';
 import {
   DEFAULT_SEND_SETTINGS,
   PipeError,
@@ -14,10 +14,10 @@ import {
   receive,
   send,
   topicRoot,
-} from '../src/client/index.js';
-import { BrokerDir, type TestBroker } from './broker-in-process.js';
-import { until } from './harness.js';
-import { TcpProxy } from './tcp-proxy.js';
+} from '../../src/client/index.js';
+import { BrokerDir, type TestBroker } from './in-process-broker.js';
+import { until } from '../harness.js';
+import { TcpProxy } from '../tcp-proxy.js';
 
 const brokers = new BrokerDir();
 let broker: TestBroker;

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type ConnectionOptions } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import { generateCertificates } from '../src/broker/certificates.js';
-import { BrokerDir, type TestBroker } from './broker-in-process.js';
+import { generateCertificates } from '../../src/broker/certificates.js';
+import { BrokerDir, type TestBroker } from './in-process-broker.js';
 
 const brokers = new BrokerDir();
 let broker: TestBroker;

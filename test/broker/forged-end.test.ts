@@ -14,10 +14,10 @@ import {
   send,
   topicRoot,
   DEFAULT_SEND_SETTINGS,
-} from '../src/client/index.js';
-import { decodeFrame, encodeFrame } from '../src/protocol/frame.js';
-import { BrokerDir, type TestBroker } from './broker-in-process.js';
-import { until } from './harness.js';
+} from '../../src/client/index.js';
+import { decodeFrame, encodeFrame } from '../../src/protocol/frame.js';
+import { BrokerDir, type TestBroker } from './in-process-broker.js';
+import { until } from '../harness.js';
 
 const brokers = new BrokerDir();
 let broker: TestBroker;

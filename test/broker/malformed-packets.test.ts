@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { BrokerDir, type TestBroker } from './broker-in-process.js';
+import { BrokerDir, type TestBroker } from './in-process-broker.js';
 import { connectPacket, field, packet } from './raw-mqtt.js';
 
 const brokers = new BrokerDir();

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { startBroker, type BrokerSettings, type RunningBroker } from '../src/broker/server.js';
-import { hashPassword, UserDirectory } from '../src/broker/users.js';
+import { startBroker, type BrokerSettings, type RunningBroker } from '../../src/broker/server.js';
+import { hashPassword, UserDirectory } from '../../src/broker/users.js';
 
 export interface TestBroker {
   url: string;

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveBrokerOptions } from '../src/cli/broker-options.js';
-import { BrokerDir, type TestBroker } from './broker-in-process.js';
+import { resolveBrokerOptions } from '../../src/cli/broker-options.js';
+import { BrokerDir, type TestBroker } from './in-process-broker.js';
 
 const brokers = new BrokerDir();
 let broker: TestBroker;

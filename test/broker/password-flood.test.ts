@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_PASSWORD_CHECK_LIMITS } from '../src/broker/password-checks.js';
-import { BrokerDir, type TestBroker } from './broker-in-process.js';
+import { DEFAULT_PASSWORD_CHECK_LIMITS } from '../../src/broker/password-checks.js';
+import { BrokerDir, type TestBroker } from './in-process-broker.js';
 import { connectPacket } from './raw-mqtt.js';
 
 const brokers = new BrokerDir();

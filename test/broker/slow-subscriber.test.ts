@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { BrokerDir, type TestBroker } from './broker-in-process.js';
-import { until } from './harness.js';
+import { BrokerDir, type TestBroker } from './in-process-broker.js';
+import { until } from '../harness.js';
 import { connectPacket, field, packet } from './raw-mqtt.js';
 
 const brokers = new BrokerDir();

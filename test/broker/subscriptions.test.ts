@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { BrokerDir, type TestBroker } from './broker-in-process.js';
-import { until } from './harness.js';
+import { BrokerDir, type TestBroker } from './in-process-broker.js';
+import { until } from '../harness.js';
 
 const brokers = new BrokerDir();
 let broker: TestBroker;
