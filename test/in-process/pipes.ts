@@ -75,7 +75,7 @@ export class Pipes {
     return pipeTopics(name, this.root);
   }
 
-  /** Sends `input` (all of it, or what the test writes to the returned `input` stream) into pipe `name`. */
+  /** Sends `input` (its bytes, or what the stream gives until it ends) into pipe `name` as one stream. */
   send(
     name: string,
     input: Buffer | string | Readable,
