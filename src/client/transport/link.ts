@@ -43,6 +43,14 @@ export interface LinkEvents {
 }
 
 /**
+ * Connection numbers are unique in the process, not per link: a delivery that waited while its
+ * link was abandoned must never pass for one from a later link's connection (the same messages,
+ * redelivered there and acknowledged, would be written twice).
+ */
+let lastConnectionNumber = 0;
+const nextConnectionNumber = () => ++lastConnectionNumber;
+
+/**
  * One MQTT connection that comes back: after a loss it connects again (within the reconnect
  * window) and runs `attach` again, so that what rides on it (subscriptions, records) is restored.
  * It knows nothing of pipes; the sender, the receiver's probe and its mailbox each have one.
@@ -50,8 +58,8 @@ export interface LinkEvents {
 export class Link {
   private linkState: LinkState = 'opening';
   private current: MqttClient | null = null;
-  /** Counts connections; bumped when one closes too, so that nothing from a closed one is current. */
-  private connectionNumber = 0;
+  /** The current connection's number; a new one when it closes too, so that nothing from a closed one is current. */
+  private connectionNumber = nextConnectionNumber();
   private restoring: Promise<void> | null = null;
 
   constructor(
@@ -114,7 +122,7 @@ export class Link {
   async close(last?: (client: MqttClient) => Promise<void>): Promise<void> {
     const wasOpen = this.linkState !== 'closed';
     this.linkState = 'closed';
-    this.connectionNumber += 1;
+    this.connectionNumber = nextConnectionNumber();
     const client = this.current;
     if (!wasOpen || client === null || !client.connected) return;
     await last?.(client).catch(() => {});
@@ -124,7 +132,7 @@ export class Link {
   /** Drops the connection without getting it back (a claim that another client won). */
   abandon(): void {
     this.linkState = 'closed';
-    this.connectionNumber += 1;
+    this.connectionNumber = nextConnectionNumber();
     this.current?.end(true);
   }
 
@@ -134,8 +142,7 @@ export class Link {
 
   private async connectOnce(again: boolean): Promise<Connection> {
     const { target, timings, deliver, doing } = this.options;
-    this.connectionNumber += 1;
-    const number = this.connectionNumber;
+    const number = (this.connectionNumber = nextConnectionNumber());
     const options: ConnectOptions = { ...this.options.connect };
     if (deliver !== undefined) options.deliver = (packet, ack) => deliver(packet, ack, number);
     const connection = again
@@ -153,7 +160,7 @@ export class Link {
 
   private onClose(client: MqttClient, number: number): void {
     if (client !== this.current || this.linkState === 'closed') return;
-    if (number === this.connectionNumber) this.connectionNumber += 1;
+    if (number === this.connectionNumber) this.connectionNumber = nextConnectionNumber();
     // While opening or getting back, the attempt under way sees the close itself.
     if (this.linkState !== 'up') return;
     const why = this.events.lost === undefined ? CONNECTION_INTERRUPTED : this.events.lost(client);
@@ -166,7 +173,7 @@ export class Link {
 
   private startRestoring(why: string, after: Promise<void>): void {
     this.linkState = 'restoring';
-    this.connectionNumber += 1;
+    this.connectionNumber = nextConnectionNumber();
     this.events.down?.(why);
     this.restoring = after.then(() => this.getBack()).finally(() => (this.restoring = null));
   }
