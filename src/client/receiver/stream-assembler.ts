@@ -5,7 +5,8 @@ import { PipeError } from '../../protocol/errors.js';
 import type { Frame } from '../../protocol/frame.js';
 import { DEFAULT_TIMINGS, type Timings } from '../timings.js';
 import { QueueOrder } from './queue-order.js';
-import type { AssemblerEvents, StreamState } from './stream-state.js';
+import { conflictingFrames, sameFrame } from './written-frames.js';
+import { newStreamState, type AssemblerEvents, type StreamState } from './stream-state.js';
 
 export type { AssemblerEvents } from './stream-state.js';
 export type Verdict = 'continue' | 'finished';
@@ -46,17 +47,7 @@ export class StreamAssembler {
     }
     let state = this.streams.get(id);
     if (state === undefined) {
-      state = {
-        nextOffset: null,
-        nextSeq: null,
-        hash: null,
-        held: new Map(),
-        gapSince: null,
-        lastFrameAt: Date.now(),
-        waitingFor: [],
-        waitingSince: null,
-        begun: false,
-      };
+      state = newStreamState(Date.now());
       this.streams.set(id, state);
       state.held.set(frame.offset, { frame, ack });
       const start = (await this.events.startOf(id, frame)) ?? this.lowestHeld(state);
@@ -70,9 +61,10 @@ export class StreamAssembler {
     const held = state.held.get(frame.offset);
     if (state.nextOffset !== null && frame.offset < state.nextOffset) {
       ack(); // a frame written already
-      return 'continue';
+      return state.written.conflicts(frame, state.nextSeq) ? this.corrupted(id, state, frame) : 'continue';
     }
     if (held !== undefined) {
+      if (!sameFrame(held.frame, frame)) return this.corrupted(id, state, frame);
       // A second copy of a frame waiting its turn (a broker redelivered it): acknowledged with the
       // first once written, since some brokers (NATS) take either acknowledgement for both.
       const first = held.ack;
@@ -174,6 +166,13 @@ export class StreamAssembler {
     );
   }
 
+  /** Another client wrote into the stream: what was written may not be the sender's. */
+  private corrupted(id: string, state: StreamState, frame: Frame): Verdict {
+    this.forget(id, state);
+    this.reportIncomplete(id, conflictingFrames(frame), state.nextOffset ?? 0);
+    return 'continue';
+  }
+
   /** Forgets a stream that has ended; copies of its frames still waiting are acknowledged. */
   private forget(id: string, state: StreamState): void {
     this.finished.add(id);
@@ -243,6 +242,7 @@ export class StreamAssembler {
 
       if (frame.type === 'data') {
         await this.write(frame.payload);
+        state.written.note(frame);
         state.hash?.update(frame.payload);
         state.nextSeq = frame.seq + 1;
         state.nextOffset! += frame.payload.length;

@@ -1,5 +1,6 @@
 import type { Hash } from 'node:crypto';
 import type { Frame, QueuedAhead } from '../../protocol/frame.js';
+import { WrittenFrames } from './written-frames.js';
 
 export interface Held {
   frame: Frame;
@@ -21,6 +22,24 @@ export interface StreamState {
   waitingSince: number | null;
   /** Some of it is written: it no longer waits behind streams that came before it. */
   begun: boolean;
+  /** The last frames written, to tell a broker's copy from another client's frame. */
+  written: WrittenFrames;
+}
+
+/** A stream whose first frame has just come, at `now`. */
+export function newStreamState(now: number): StreamState {
+  return {
+    nextOffset: null,
+    nextSeq: null,
+    hash: null,
+    held: new Map(),
+    gapSince: null,
+    lastFrameAt: now,
+    waitingFor: [],
+    waitingSince: null,
+    begun: false,
+    written: new WrittenFrames(),
+  };
 }
 
 export interface AssemblerEvents {
