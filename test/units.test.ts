@@ -8,6 +8,7 @@ import { parseBrokerUrl } from '../src/client/transport/broker-target.js';
 import { decodeFrame, encodeFrame, FrameRejected, type Frame, type QueuedAhead } from '../src/protocol/frame.js';
 import { QueuedAheadLog } from '../src/client/sender/queued-ahead-log.js';
 import { FrameCutter } from '../src/client/sender/frame-cutter.js';
+import { framePayloads } from '../src/client/sender/input-frames.js';
 import { DeliveryAudit, REREAD_AFTER_STREAMS } from '../src/client/receiver/delivery-audit.js';
 import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/protocol/sender-record.js';
 import { DEFAULT_TIMINGS } from '../src/client/timings.js';
@@ -387,6 +388,18 @@ describe('frame cutting', () => {
     assert.equal(cutter.take(500, false), null);
     assert.equal(cutter.msUntilDue(500), 600);
     assert.equal(cutter.take(1100, false)?.toString(), 'tw');
+  });
+
+  it('gives a partial line its time again after the caller held the input back', async () => {
+    const input = new PassThrough();
+    const payloads = framePayloads(input, { frameBytes: 1024, lingerMs: 1, partialLineMs: 300 }, undefined);
+    input.write('one\ntw');
+    assert.equal((await payloads.next()).value?.toString(), 'one\n');
+    // The caller takes over twice the partial line's limit over the frame (a broker outage).
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    input.end('o\n');
+    assert.equal((await payloads.next()).value?.toString(), 'two\n');
+    assert.equal((await payloads.next()).done, true);
   });
 
   it('cuts data without newlines at the frame size', () => {

@@ -33,6 +33,16 @@ export class FrameCutter {
     this.pendingBytes += chunk.length;
   }
 
+  /**
+   * The caller held the input back for `ms` (the pipe was full, or the broker away): what is
+   * pending waited for the caller, not for its newline, and its clock starts again. Otherwise a
+   * partial line left over when a long outage began would go alone when it ended, and another
+   * sender's line could come between its parts.
+   */
+  heldBack(ms: number): void {
+    for (const item of this.pending) item.arrivedAt += ms;
+  }
+
   /** Milliseconds from `now` until a frame is due by time alone; Infinity with nothing pending. */
   msUntilDue(now: number): number {
     const oldest = this.pending[0];

@@ -34,7 +34,11 @@ export async function* framePayloads(
       if (result.done) break;
       cutter.push(result.value, Date.now());
     }
-    for (let payload = cutter.take(Date.now(), false); payload; payload = cutter.take(Date.now(), false)) yield payload;
+    for (let payload = cutter.take(Date.now(), false); payload; payload = cutter.take(Date.now(), false)) {
+      const handedAt = Date.now();
+      yield payload;
+      cutter.heldBack(Date.now() - handedAt);
+    }
   }
   for (let payload = cutter.take(Date.now(), true); payload; payload = cutter.take(Date.now(), true)) yield payload;
 }
