@@ -113,7 +113,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     ...(access === null ? {} : { authenticate: access.authenticate, authorizePublish: access.authorizePublish }),
   });
   logConnections(aedes, log);
-  const metrics = brokerMetrics(aedes, storage.queued);
+  const metrics = brokerMetrics(aedes, storage.queued, storage.accounting?.ledger ?? null);
   const listeners: OpenListener[] = [];
   let http: HttpEndpoint | null = null;
   let serving = false;
