@@ -59,11 +59,6 @@ export class QueuedMessages {
     return this.userBytes;
   }
 
-  /** Bytes waiting for `user`'s sessions. */
-  bytesOf(user: string): number {
-    return this.userBytes.get(user) ?? 0;
-  }
-
   private add(session: string, messages: number, bytes: number, cost: number, payload?: unknown): void {
     const count = (this.sessions.get(session) ?? 0) + messages;
     if (count > 0) this.sessions.set(session, count);
