@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthenticateError, Client, PublishPacket } from 'aedes';
-import { describeBytes } from '../protocol/describe-bytes.js';
-import { rootOfDataTopic, userNamespace } from '../protocol/topics.js';
+import { userNamespace } from '../protocol/topics.js';
 import { PasswordChecks, type PasswordCheckLimits } from './password-checks.js';
+import type { Quota } from './quota.js';
 import { verifyPassword, type UserDirectory } from './users.js';
 
 export interface AccessPolicy {
@@ -11,7 +11,7 @@ export interface AccessPolicy {
   anonymous: boolean;
   /** Most connections (distinct client ids) one user may have open; null for no limit. */
   maxConnectionsPerUser: number | null;
-  /** Most bytes waiting in one user's pipes; null for no limit. */
+  /** Most bytes the store may hold for one user; null for no limit. */
   maxBytesPerUser: number | null;
   /** How many password checks run and wait at once, and how failures slow their source down. */
   passwordChecks?: PasswordCheckLimits;
@@ -22,10 +22,10 @@ const UNKNOWN_USER_HASH = `scrypt:32768:8:1:${randomBytes(16).toString('base64')
 
 /** What the access rules need from the rest of the broker. */
 export interface AccessContext {
-  /** Bytes waiting in a user's sessions now (null where the store cannot count them). */
-  queuedBytesOf: ((user: string) => number) | null;
-  /** Tells a client why its publish is refused (on the topic of the broker's advertisement), then calls back. */
-  notify(client: Client, dataTopic: string, reason: string, done: () => void): void;
+  /** Holds each user's quota of stored bytes (null without one). */
+  quota: Pick<Quota, 'admitPublish' | 'admitWill'> | null;
+  /** Tells a client why its publish is refused (on the advertisement topic under `root`), then calls back. */
+  notify(client: Client, root: string, reason: string, done: () => void): void;
   refused(username: string | undefined, reason: string): void;
 }
 
@@ -41,9 +41,11 @@ function refusal(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
+type Will = Pick<PublishPacket, 'topic' | 'payload' | 'qos' | 'retain'>;
+
 /** The Will a connecting client asked for (aedes keeps it there until the connection is accepted). */
-function willOf(client: Client): { topic: string } | null {
-  return (client as unknown as { _will?: { topic: string } | null })._will ?? null;
+function willOf(client: Client): Will | null {
+  return (client as unknown as { _will?: Will | null })._will ?? null;
 }
 
 /**
@@ -108,6 +110,11 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       refused(username, `over ${limit} connections`);
       return callback(refusal(SERVER_UNAVAILABLE, 'over the connection limit'), null);
     }
+    const over = will === null ? null : (context.quota?.admitWill(client, username, will) ?? null);
+    if (over !== null) {
+      refused(username, `a Will over its quota of bytes stored: ${over.reason}`);
+      return callback(refusal(SERVER_UNAVAILABLE, 'a Will over the quota'), null);
+    }
     connections.set(client.id, client);
     open.set(username, connections);
     client.conn.once('close', () => {
@@ -171,17 +178,12 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       if (client === null) return callback(null);
       const user = identities.get(client) ?? null;
       if (!allowed(user, packet.topic)) return callback(new Error(`publishing to ${packet.topic} is not allowed`));
-      const limit = policy.maxBytesPerUser;
-      const queued =
-        user === null || limit === null || rootOfDataTopic(packet.topic) === null
-          ? 0
-          : (context.queuedBytesOf?.(user) ?? 0);
-      // Checked against what is stored: frames a sender has in flight get in past the quota by at most its window.
-      if (user === null || limit === null || queued < limit) return callback(null);
-      const reason = `user '${user}' has ${describeBytes(queued)} waiting in pipes, and its quota is ${describeBytes(limit)}; receive some, or ask for a larger quota`;
-      refused(user, 'over its quota of bytes waiting');
+      // Decided at once: an answer deferred would let the client's next packets (a PUBACK, a DISCONNECT) overtake this one.
+      const over = user === null ? null : (context.quota?.admitPublish(client, user, packet) ?? null);
+      if (over === null) return callback(null);
+      refused(user ?? undefined, 'over its quota of bytes stored');
       // The connection closes on a refused publish (MQTT 3.1.1 has no negative PUBACK): the reason goes first.
-      context.notify(client, packet.topic, reason, () => callback(new Error(reason)));
+      context.notify(client, over.root, over.reason, () => callback(new Error(over.reason)));
     },
 
     /** Whether the client's user may read `topic` (a filter): refused ones get 0x80 in the SUBACK, the connection stays. */

@@ -2,6 +2,7 @@ import type { Aedes } from 'aedes';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ByteMeter } from './client-stream.js';
 import type { QueuedMessages } from './queued-messages.js';
+import type { StoredBytes } from './stored-bytes.js';
 
 export interface BrokerMetrics {
   registry: Registry;
@@ -9,7 +10,7 @@ export interface BrokerMetrics {
 }
 
 /** The broker's metrics in the Prometheus text format: connections, bytes each way, messages queued per session, and the process's own. */
-export function brokerMetrics(aedes: Aedes, queued: QueuedMessages | null): BrokerMetrics {
+export function brokerMetrics(aedes: Aedes, queued: QueuedMessages | null, stored: StoredBytes | null): BrokerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'skypipe_broker_' });
   const received = new Counter({
@@ -50,6 +51,18 @@ export function brokerMetrics(aedes: Aedes, queued: QueuedMessages | null): Brok
       collect() {
         this.reset();
         for (const [user, bytes] of largest(queued.bytesByUser())) this.set({ user }, bytes);
+      },
+    });
+  }
+  if (stored !== null) {
+    new Gauge({
+      name: 'skypipe_broker_stored_bytes',
+      help: 'Bytes the store holds for each user, as --max-bytes-per-user counts them: queued copies, retained messages, Wills (user empty: outside every namespace)',
+      labelNames: ['user'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [user, bytes] of largest(stored.byUser())) this.set({ user }, bytes);
       },
     });
   }

@@ -1,5 +1,6 @@
 import type { Level } from 'level';
 import msgpack from 'msgpack-lite';
+import { messageCost, userOfSession, type StoredBytes } from './stored-bytes.js';
 
 /** The persistence calls that add and remove messages queued for sessions (aedes-persistence's API). */
 interface QueueingPersistence {
@@ -9,6 +10,7 @@ interface QueueingPersistence {
 }
 
 interface Packet {
+  topic?: string;
   payload?: Buffer | string;
 }
 
@@ -18,8 +20,7 @@ const OUTGOING = 'outgoing:';
 const sizeOf = (packet: Packet | undefined): number =>
   packet?.payload === undefined ? 0 : Buffer.byteLength(packet.payload);
 
-/** The user a session belongs to: the part of its id before ':' (access.ts binds client ids so). */
-const userOf = (session: string): string => session.slice(0, Math.max(0, session.indexOf(':')));
+const costOf = (packet: Packet): number => messageCost(packet.topic ?? '', packet.payload);
 
 /**
  * The messages queued in persistent sessions (what waits in each pipe's mailbox), counted from the
@@ -30,16 +31,19 @@ export class QueuedMessages {
   private readonly sessions = new Map<string, number>();
   private readonly userBytes = new Map<string, number>();
 
-  /** Counts what the store holds now, then follows `persistence`. */
-  static async follow(persistence: unknown, db: Level<string, string>): Promise<QueuedMessages> {
-    const queued = new QueuedMessages();
+  private constructor(private readonly ledger: StoredBytes) {}
+
+  /** Counts what the store holds now, then follows `persistence`; `ledger` hears of every change. */
+  static async follow(persistence: unknown, db: Level<string, string>, ledger: StoredBytes): Promise<QueuedMessages> {
+    const queued = new QueuedMessages(ledger);
     for await (const [key, value] of db.iterator<string, Buffer>({
       gte: OUTGOING,
       lt: 'outgoing;',
       valueEncoding: 'buffer',
     })) {
       const session = decodeURIComponent(key.slice(OUTGOING.length, key.indexOf(':', OUTGOING.length)));
-      queued.add(session, 1, sizeOf(msgpack.decode(value) as Packet));
+      const packet = msgpack.decode(value) as Packet;
+      queued.add(session, 1, sizeOf(packet), costOf(packet));
     }
     queued.wrap(persistence as QueueingPersistence);
     return queued;
@@ -50,22 +54,18 @@ export class QueuedMessages {
     return this.sessions;
   }
 
-  /** Bytes waiting per user ('' for sessions outside any user's namespace). */
+  /** Payload bytes waiting per user ('' for sessions outside any user's namespace). */
   bytesByUser(): ReadonlyMap<string, number> {
     return this.userBytes;
   }
 
-  /** Bytes waiting for `user`'s sessions. */
-  bytesOf(user: string): number {
-    return this.userBytes.get(user) ?? 0;
-  }
-
-  private add(session: string, messages: number, bytes: number): void {
+  private add(session: string, messages: number, bytes: number, cost: number, payload?: unknown): void {
     const count = (this.sessions.get(session) ?? 0) + messages;
     if (count > 0) this.sessions.set(session, count);
     else this.sessions.delete(session);
-    const user = userOf(session);
+    const user = userOfSession(session);
     this.userBytes.set(user, Math.max(0, (this.userBytes.get(user) ?? 0) + bytes));
+    this.ledger.change(user, cost, payload);
   }
 
   private wrap(persistence: QueueingPersistence): void {
@@ -74,18 +74,20 @@ export class QueuedMessages {
     const clear = persistence.outgoingClearMessageId.bind(persistence);
     persistence.outgoingEnqueue = async (sub, packet) => {
       const result = await enqueue(sub, packet);
-      this.add(sub.clientId, 1, sizeOf(packet));
+      this.add(sub.clientId, 1, sizeOf(packet), costOf(packet), packet.payload);
       return result;
     };
     persistence.outgoingEnqueueCombi = async (subs, packet) => {
       const result = await enqueueCombi(subs, packet);
-      for (const sub of subs ?? []) this.add(sub.clientId, 1, sizeOf(packet));
+      // A session with two filters that match gets one copy: the store keys it by session and message.
+      for (const session of new Set((subs ?? []).map((sub) => sub.clientId)))
+        this.add(session, 1, sizeOf(packet), costOf(packet), packet.payload);
       return result;
     };
     persistence.outgoingClearMessageId = async (client, packet) => {
       const cleared = await clear(client, packet);
       // Nothing was queued under that id (already cleared): nothing to count.
-      if (cleared !== undefined) this.add(client.id, -1, -sizeOf(cleared));
+      if (cleared !== undefined) this.add(client.id, -1, -sizeOf(cleared), -costOf(cleared));
       return cleared;
     };
   }

@@ -2,7 +2,6 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { accessHooks, storedWillAllowed, type AccessPolicy } from './access.js';
 import { advertisementTopic, encodeAdvertisement } from '../protocol/advertisement.js';
-import { rootOfDataTopic } from '../protocol/topics.js';
 import { answerAdvertisementSubscriptions } from './advertisement.js';
 import { clientStream } from './client-stream.js';
 import { PendingLogins } from './pending-logins.js';
@@ -13,6 +12,7 @@ import { brokerMetrics } from './metrics.js';
 import { openStorage, type StorageSettings } from './storage.js';
 import type { ListenerSettings, TlsCredentials } from './listener-settings.js';
 import { openListener, type OpenListener } from './listeners.js';
+import { Quota } from './quota.js';
 import { screenStoredWills } from './stored-wills.js';
 import { underSubscriptionLimit } from './subscription-limits.js';
 import { storeGrantedSubscriptions } from './subscription-store.js';
@@ -67,19 +67,18 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   const log = brokerLogger(settings.logLevel);
   const storage = await openStorage(settings.storage);
   const advertisement = { skypipe: settings.version, ...settings.limits };
+  const limit = settings.access?.maxBytesPerUser ?? null;
+  const quota = limit === null || storage.accounting === null ? null : new Quota(limit, storage.accounting);
   const access =
     settings.access === null
       ? null
       : accessHooks(settings.access, {
-          queuedBytesOf: storage.queued === null ? null : (user) => storage.queued!.bytesOf(user),
-          notify: (client, dataTopic, reason, done) => {
-            const root = rootOfDataTopic(dataTopic);
-            if (root === null) return done();
-            const topic = advertisementTopic(root);
+          quota,
+          notify: (client, root, reason, done) => {
             client.publish(
               {
                 cmd: 'publish',
-                topic,
+                topic: advertisementTopic(root),
                 payload: encodeAdvertisement({ skypipe: settings.version, refused: reason }),
                 qos: 0,
                 retain: false,
@@ -112,8 +111,9 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
       callback(null, client !== null && grants(client, subscription.topic) ? subscription : null),
     ...(access === null ? {} : { authenticate: access.authenticate, authorizePublish: access.authorizePublish }),
   });
+  quota?.follow(aedes);
   logConnections(aedes, log);
-  const metrics = brokerMetrics(aedes, storage.queued);
+  const metrics = brokerMetrics(aedes, storage.queued, storage.accounting?.ledger ?? null);
   const listeners: OpenListener[] = [];
   let http: HttpEndpoint | null = null;
   let serving = false;

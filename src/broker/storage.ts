@@ -4,7 +4,8 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Level } from 'level';
 import mqemitterRedis from 'mqemitter-redis';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
-import { QueuedMessages } from './queued-messages.js';
+import type { QueuedMessages } from './queued-messages.js';
+import { followStore, type StoreAccounting } from './store-accounting.js';
 
 /** Where the broker keeps sessions, queued frames and retained messages, and how instances share routing. */
 export interface Storage {
@@ -12,8 +13,10 @@ export interface Storage {
   persistence: unknown;
   /** For aedes: the emitter that routes messages between instances (null: in this process only). */
   mq: unknown;
-  /** What waits in persistent sessions, where the store can count it (on disk): for the metrics and --max-bytes-per-user. */
+  /** What waits in persistent sessions, where the store can count it (on disk): for the metrics. */
   queued: QueuedMessages | null;
+  /** Every stored byte per user, where the store can count it (on disk): for --max-bytes-per-user. */
+  accounting: StoreAccounting | null;
   /** For messages: the data directory, or the Redis server. */
   where: string;
   close(): Promise<void>;
@@ -39,8 +42,8 @@ async function openDisk(dataDir: string): Promise<Storage> {
   }
   const persistence = aedesPersistenceLevel(db);
   lookUpExactRetainedTopics(persistence, db);
-  const queued = await QueuedMessages.follow(persistence, db);
-  return { persistence, mq: null, queued, where: dataDir, close: () => db.close() };
+  const accounting = await followStore(persistence, db);
+  return { persistence, mq: null, queued: accounting.queued, accounting, where: dataDir, close: () => db.close() };
 }
 
 /**
@@ -56,6 +59,7 @@ async function openRedis(raw: string, options: Record<string, unknown>): Promise
     persistence,
     mq,
     queued: null,
+    accounting: null,
     where: shown,
     close: async () => {
       await new Promise<void>((resolve) => mq.close(() => resolve()));

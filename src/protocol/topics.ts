@@ -112,6 +112,52 @@ export function rootOfDataTopic(topic: string): string | null {
   return levels.slice(0, -2).join('/');
 }
 
+/** What a topic of a pipe is for, by its last levels (see pipeTopics). */
+export type PipeTopicKind = 'data' | 'presence' | 'marker' | 'progress' | 'sender' | 'echo';
+
+const KINDS_BY_LEVEL = new Map<string, PipeTopicKind>([
+  ['d', 'data'],
+  ['p', 'presence'],
+  ['m', 'marker'],
+]);
+const KINDS_BY_PARENT_LEVEL = new Map<string, PipeTopicKind>([
+  ['a', 'progress'],
+  ['s', 'sender'],
+]);
+
+/**
+ * The kind of a pipe's topic and the root it lives under, as pipeTopics() makes them; null for a
+ * topic that is not one (its root must end with the default root).
+ */
+export function pipeTopicOf(topic: string): { root: string; kind: PipeTopicKind } | null {
+  const levels = topic.split('/');
+  const under = (kind: PipeTopicKind, kept: number) => {
+    const root = levels.slice(0, kept).join('/');
+    return root === DEFAULT_TOPIC_ROOT || root.endsWith(`/${DEFAULT_TOPIC_ROOT}`) ? { root, kind } : null;
+  };
+  const last = KINDS_BY_LEVEL.get(levels.at(-1)!);
+  if (last !== undefined && levels.length >= 4) return under(last, -2);
+  const parent = KINDS_BY_PARENT_LEVEL.get(levels.at(-2) ?? '');
+  if (parent !== undefined && levels.length >= 5) return under(parent, -3);
+  if (levels.at(-3) === 'e' && levels.length >= 6) return under('echo', -4);
+  return null;
+}
+
+/**
+ * The user whose namespace holds `topic` (see userNamespace), or null for a topic outside every
+ * user's namespace.
+ */
+export function userOfTopic(topic: string): string | null {
+  const [first, level] = topic.split('/', 2);
+  if (first !== 'u' || level === undefined || level === '') return null;
+  try {
+    const user = decodeURIComponent(level);
+    return encodePipeName(user) === level ? user : null;
+  } catch {
+    return null;
+  }
+}
+
 /** How a pipe is named in messages to the user. */
 export function displayName(name: string): string {
   return name === '' ? 'the default pipe' : `pipe '${name}'`;
