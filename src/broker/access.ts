@@ -25,7 +25,7 @@ export interface AccessContext {
   /** Bytes waiting in a user's sessions now (null where the store cannot count them). */
   queuedBytesOf: ((user: string) => number) | null;
   /** Tells a client why its publish is refused (on the topic of the broker's advertisement), then calls back. */
-  notify(client: Client, dataTopic: string, reason: string, done: () => void): void;
+  notify(client: Client, reason: string, done: () => void): void;
   refused(username: string | undefined, reason: string): void;
 }
 
@@ -181,7 +181,7 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       const reason = `user '${user}' has ${describeBytes(queued)} waiting in pipes, and its quota is ${describeBytes(limit)}; receive some, or ask for a larger quota`;
       refused(user, 'over its quota of bytes waiting');
       // The connection closes on a refused publish (MQTT 3.1.1 has no negative PUBACK): the reason goes first.
-      context.notify(client, packet.topic, reason, () => callback(new Error(reason)));
+      context.notify(client, reason, () => callback(new Error(reason)));
     },
 
     /** Whether the client's user may read `topic` (a filter): refused ones get 0x80 in the SUBACK, the connection stays. */

@@ -1,4 +1,4 @@
-import type { Aedes } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import { ADVERTISEMENT_LEVEL, encodeAdvertisement, type BrokerAdvertisement } from '../protocol/advertisement.js';
 import { DEFAULT_TOPIC_ROOT } from '../protocol/topics.js';
 
@@ -19,4 +19,22 @@ export function answerAdvertisementSubscriptions(aedes: Aedes, advertisement: Br
       client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, () => {});
     }
   });
+}
+
+/**
+ * Tells a client why the broker refuses its publish, on each advertisement topic it subscribed
+ * to (a skypipe sender subscribes to its root's before it publishes), then calls back. MQTT 3.1.1
+ * has no negative PUBACK: the connection closes next, and this is how the sender learns why.
+ */
+export function tellRefusal(client: Client, version: string, reason: string, done: () => void): void {
+  const subscribed = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
+  const topics = Object.keys(subscribed).filter(isAdvertisementTopic);
+  const payload = encodeAdvertisement({ skypipe: version, refused: reason });
+  let left = topics.length;
+  if (left === 0) return done();
+  for (const topic of topics)
+    client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => {
+      left -= 1;
+      if (left === 0) done();
+    });
 }

@@ -1,18 +1,17 @@
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { accessHooks, storedWillAllowed, type AccessPolicy } from './access.js';
-import { advertisementTopic, encodeAdvertisement } from '../protocol/advertisement.js';
-import { rootOfDataTopic } from '../protocol/topics.js';
-import { answerAdvertisementSubscriptions } from './advertisement.js';
+import { answerAdvertisementSubscriptions, tellRefusal } from './advertisement.js';
 import { clientStream } from './client-stream.js';
 import { PendingLogins } from './pending-logins.js';
 import { openHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
 import type { LogLevel } from './log-levels.js';
-import { brokerLogger, logConnections } from './logger.js';
+import { brokerLogger, logConnections, logStoreHealth } from './logger.js';
 import { brokerMetrics } from './metrics.js';
 import { openStorage, type StorageSettings } from './storage.js';
 import type { ListenerSettings, TlsCredentials } from './listener-settings.js';
 import { openListener, type OpenListener } from './listeners.js';
+import { StoreRefusals } from './store-refusals.js';
 import { screenStoredWills } from './stored-wills.js';
 import { underSubscriptionLimit } from './subscription-limits.js';
 import { storeGrantedSubscriptions } from './subscription-store.js';
@@ -67,27 +66,15 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   const log = brokerLogger(settings.logLevel);
   const storage = await openStorage(settings.storage);
   const advertisement = { skypipe: settings.version, ...settings.limits };
+  const tell = (client: Client, reason: string, done: () => void) =>
+    tellRefusal(client, settings.version, reason, done);
+  const refusals = new StoreRefusals(storage.health, tell);
   const access =
     settings.access === null
       ? null
       : accessHooks(settings.access, {
           queuedBytesOf: storage.queued === null ? null : (user) => storage.queued!.bytesOf(user),
-          notify: (client, dataTopic, reason, done) => {
-            const root = rootOfDataTopic(dataTopic);
-            if (root === null) return done();
-            const topic = advertisementTopic(root);
-            client.publish(
-              {
-                cmd: 'publish',
-                topic,
-                payload: encodeAdvertisement({ skypipe: settings.version, refused: reason }),
-                qos: 0,
-                retain: false,
-                dup: false,
-              },
-              () => done(),
-            );
-          },
+          notify: tell,
           refused: (username, reason) => log.warn({ username, reason }, 'refused'),
         });
   if (settings.access !== null) {
@@ -110,9 +97,16 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     },
     authorizeSubscribe: (client, subscription, callback) =>
       callback(null, client !== null && grants(client, subscription.topic) ? subscription : null),
-    ...(access === null ? {} : { authenticate: access.authenticate, authorizePublish: access.authorizePublish }),
+    // The broker's own messages (client null) are not refused: Wills it stored, and those it held while its store failed.
+    authorizePublish: (client, packet, callback) => {
+      if (client !== null && refusals.refuse(client, packet, callback)) return;
+      if (access === null) callback(null);
+      else access.authorizePublish(client, packet, callback);
+    },
+    ...(access === null ? {} : { authenticate: access.authenticate }),
   });
   logConnections(aedes, log);
+  logStoreHealth(storage, log, () => refusals.publishHeldWills(aedes));
   const metrics = brokerMetrics(aedes, storage.queued);
   const listeners: OpenListener[] = [];
   let http: HttpEndpoint | null = null;

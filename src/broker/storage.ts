@@ -3,8 +3,10 @@ import aedesPersistenceLevel from 'aedes-persistence-level';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Level } from 'level';
 import mqemitterRedis from 'mqemitter-redis';
+import { guardDiskStore, tolerateFailedCleanups } from './disk-guard.js';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
 import { QueuedMessages } from './queued-messages.js';
+import { StoreHealth } from './store-health.js';
 
 /** Where the broker keeps sessions, queued frames and retained messages, and how instances share routing. */
 export interface Storage {
@@ -16,15 +18,21 @@ export interface Storage {
   queued: QueuedMessages | null;
   /** For messages: the data directory, or the Redis server. */
   where: string;
+  /** Whether the store takes writes (on disk; Redis is taken to). */
+  health: StoreHealth;
   close(): Promise<void>;
 }
 
 /** Redis: the URL as given, and the ioredis options read from it (redis-options.ts). */
 export type StorageSettings =
-  { kind: 'disk'; dataDir: string } | { kind: 'redis'; url: string; options: Record<string, unknown> };
+  | { kind: 'disk'; dataDir: string; recoveryCheckMs?: number }
+  | { kind: 'redis'; url: string; options: Record<string, unknown> };
 
-/** The disk: a Level database in the data directory, which one broker process holds at a time. */
-async function openDisk(dataDir: string): Promise<Storage> {
+/**
+ * The disk: a Level database in the data directory, which one broker process holds at a time.
+ * `recoveryCheckMs`: how often a store that failed (a full disk) is checked for room to resume.
+ */
+async function openDisk(dataDir: string, recoveryCheckMs?: number): Promise<Storage> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = new Level(dataDir);
   try {
@@ -37,10 +45,17 @@ async function openDisk(dataDir: string): Promise<Storage> {
         : (error as Error).message;
     throw new Error(`cannot open the data directory ${dataDir}: ${reason}`);
   }
+  const health = new StoreHealth();
+  const stopChecks = guardDiskStore(db, dataDir, health, recoveryCheckMs);
   const persistence = aedesPersistenceLevel(db);
+  tolerateFailedCleanups(persistence);
   lookUpExactRetainedTopics(persistence, db);
   const queued = await QueuedMessages.follow(persistence, db);
-  return { persistence, mq: null, queued, where: dataDir, close: () => db.close() };
+  const close = async () => {
+    await stopChecks();
+    await db.close();
+  };
+  return { persistence, mq: null, queued, where: dataDir, health, close };
 }
 
 /**
@@ -57,6 +72,7 @@ async function openRedis(raw: string, options: Record<string, unknown>): Promise
     mq,
     queued: null,
     where: shown,
+    health: new StoreHealth(),
     close: async () => {
       await new Promise<void>((resolve) => mq.close(() => resolve()));
       await new Promise<void>((resolve) =>
@@ -67,5 +83,7 @@ async function openRedis(raw: string, options: Record<string, unknown>): Promise
 }
 
 export function openStorage(settings: StorageSettings): Promise<Storage> {
-  return settings.kind === 'disk' ? openDisk(settings.dataDir) : openRedis(settings.url, settings.options);
+  return settings.kind === 'disk'
+    ? openDisk(settings.dataDir, settings.recoveryCheckMs)
+    : openRedis(settings.url, settings.options);
 }
