@@ -107,7 +107,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   });
   logConnections(aedes, log);
   logStoreHealth(storage, log, () => refusals.publishHeldWills(aedes));
-  const metrics = brokerMetrics(aedes, storage.queued);
+  const metrics = brokerMetrics(aedes, storage.queued, storage.health);
   const listeners: OpenListener[] = [];
   let http: HttpEndpoint | null = null;
   let serving = false;
@@ -154,7 +154,11 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     for (const listener of settings.listeners)
       listeners.push(await openListener(listener, handle, settings.tls, maximumPacketSize));
     if (settings.http !== null)
-      http = await openHttpEndpoint(settings.http.host, settings.http.port, metrics.registry, () => serving);
+      http = await openHttpEndpoint(settings.http.host, settings.http.port, metrics.registry, () => {
+        if (!serving) return 'stopping';
+        const refusal = storage.health.refusal();
+        return refusal === null ? null : `cannot store: ${refusal}`;
+      });
   } catch (error) {
     await close();
     throw error;
