@@ -1,5 +1,10 @@
-import type { Aedes } from 'aedes';
-import { ADVERTISEMENT_LEVEL, encodeAdvertisement, type BrokerAdvertisement } from '../protocol/advertisement.js';
+import type { Aedes, Client } from 'aedes';
+import {
+  ADVERTISEMENT_LEVEL,
+  advertisementTopic,
+  encodeAdvertisement,
+  type BrokerAdvertisement,
+} from '../protocol/advertisement.js';
 import { DEFAULT_TOPIC_ROOT } from '../protocol/topics.js';
 
 const SUFFIX = `${DEFAULT_TOPIC_ROOT}/${ADVERTISEMENT_LEVEL}`;
@@ -19,4 +24,24 @@ export function answerAdvertisementSubscriptions(aedes: Aedes, advertisement: Br
       client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, () => {});
     }
   });
+}
+
+/**
+ * Tells a client why the broker refuses its publish, on each advertisement topic it subscribed
+ * to (a skypipe sender subscribes to its root's before it publishes) and on `root`'s when one is
+ * known, then calls back. MQTT 3.1.1 has no negative PUBACK: the connection closes next, and this
+ * is how the sender learns why.
+ */
+export function tellRefusal(client: Client, version: string, reason: string, done: () => void, root?: string): void {
+  const subscribed = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
+  const topics = new Set(Object.keys(subscribed).filter(isAdvertisementTopic));
+  if (root !== undefined) topics.add(advertisementTopic(root));
+  const payload = encodeAdvertisement({ skypipe: version, refused: reason });
+  let left = topics.size;
+  if (left === 0) return done();
+  for (const topic of topics)
+    client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => {
+      left -= 1;
+      if (left === 0) done();
+    });
 }

@@ -8,20 +8,21 @@ export interface HttpEndpoint {
 }
 
 /**
- * The broker's HTTP endpoint for operators: `/healthz` (200 while it serves, 503 once it is
- * stopping) and `/metrics` in the Prometheus text format.
+ * The broker's HTTP endpoint for operators: `/healthz` (200 `ok` while it serves, 503 with the
+ * problem in one line once it is stopping or cannot store) and `/metrics` in the Prometheus text
+ * format. `problem` says what is wrong, null for nothing.
  */
 export async function openHttpEndpoint(
   host: string,
   port: number,
   registry: Registry,
-  serving: () => boolean,
+  problem: () => string | null,
 ): Promise<HttpEndpoint> {
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://broker').pathname;
     if (path === '/healthz') {
-      const ok = serving();
-      response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'stopping\n');
+      const wrong = problem();
+      response.writeHead(wrong === null ? 200 : 503, { 'content-type': 'text/plain' }).end(`${wrong ?? 'ok'}\n`);
     } else if (path === '/metrics') {
       registry.metrics().then(
         (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),

@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ByteMeter } from './client-stream.js';
 import type { QueuedMessages } from './queued-messages.js';
 import type { StoredBytes } from './stored-bytes.js';
+import type { StoreHealth } from './store-health.js';
 
 export interface BrokerMetrics {
   registry: Registry;
@@ -10,7 +11,12 @@ export interface BrokerMetrics {
 }
 
 /** The broker's metrics in the Prometheus text format: connections, bytes each way, messages queued per session, and the process's own. */
-export function brokerMetrics(aedes: Aedes, queued: QueuedMessages | null, stored: StoredBytes | null): BrokerMetrics {
+export function brokerMetrics(
+  aedes: Aedes,
+  queued: QueuedMessages | null,
+  stored: StoredBytes | null,
+  health: StoreHealth,
+): BrokerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'skypipe_broker_' });
   const received = new Counter({
@@ -29,6 +35,14 @@ export function brokerMetrics(aedes: Aedes, queued: QueuedMessages | null, store
     registers: [registry],
     collect() {
       this.set(aedes.connectedClients);
+    },
+  });
+  new Gauge({
+    name: 'skypipe_broker_store_failing',
+    help: 'Whether the store refuses writes (a full disk): 1 while the broker refuses what it would have to store',
+    registers: [registry],
+    collect() {
+      this.set(health.refusal() === null ? 0 : 1);
     },
   });
   // Only where the store can count them (on disk).

@@ -1,18 +1,18 @@
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { accessHooks, storedWillAllowed, type AccessPolicy } from './access.js';
-import { advertisementTopic, encodeAdvertisement } from '../protocol/advertisement.js';
-import { answerAdvertisementSubscriptions } from './advertisement.js';
+import { answerAdvertisementSubscriptions, tellRefusal } from './advertisement.js';
 import { clientStream } from './client-stream.js';
 import { PendingLogins } from './pending-logins.js';
 import { openHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
 import type { LogLevel } from './log-levels.js';
-import { brokerLogger, logConnections } from './logger.js';
+import { brokerLogger, logConnections, logStoreHealth } from './logger.js';
 import { brokerMetrics } from './metrics.js';
 import { openStorage, type StorageSettings } from './storage.js';
 import type { ListenerSettings, TlsCredentials } from './listener-settings.js';
 import { openListener, type OpenListener } from './listeners.js';
 import { Quota } from './quota.js';
+import { StoreRefusals } from './store-refusals.js';
 import { screenStoredWills } from './stored-wills.js';
 import { underSubscriptionLimit } from './subscription-limits.js';
 import { storeGrantedSubscriptions } from './subscription-store.js';
@@ -69,24 +69,15 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   const advertisement = { skypipe: settings.version, ...settings.limits };
   const limit = settings.access?.maxBytesPerUser ?? null;
   const quota = limit === null || storage.accounting === null ? null : new Quota(limit, storage.accounting);
+  const refusals = new StoreRefusals(storage.health, (client, reason, done) =>
+    tellRefusal(client, settings.version, reason, done),
+  );
   const access =
     settings.access === null
       ? null
       : accessHooks(settings.access, {
           quota,
-          notify: (client, root, reason, done) => {
-            client.publish(
-              {
-                cmd: 'publish',
-                topic: advertisementTopic(root),
-                payload: encodeAdvertisement({ skypipe: settings.version, refused: reason }),
-                qos: 0,
-                retain: false,
-                dup: false,
-              },
-              () => done(),
-            );
-          },
+          notify: (client, root, reason, done) => tellRefusal(client, settings.version, reason, done, root),
           refused: (username, reason) => log.warn({ username, reason }, 'refused'),
         });
   if (settings.access !== null) {
@@ -109,11 +100,18 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     },
     authorizeSubscribe: (client, subscription, callback) =>
       callback(null, client !== null && grants(client, subscription.topic) ? subscription : null),
-    ...(access === null ? {} : { authenticate: access.authenticate, authorizePublish: access.authorizePublish }),
+    // The broker's own messages (client null) are not refused: Wills it stored, and those it held while its store failed.
+    authorizePublish: (client, packet, callback) => {
+      if (client !== null && refusals.refuse(client, packet, callback)) return;
+      if (access === null) callback(null);
+      else access.authorizePublish(client, packet, callback);
+    },
+    ...(access === null ? {} : { authenticate: access.authenticate }),
   });
   quota?.follow(aedes);
   logConnections(aedes, log);
-  const metrics = brokerMetrics(aedes, storage.queued, storage.accounting?.ledger ?? null);
+  logStoreHealth(storage, log, () => refusals.publishHeldWills(aedes));
+  const metrics = brokerMetrics(aedes, storage.queued, storage.accounting?.ledger ?? null, storage.health);
   const listeners: OpenListener[] = [];
   let http: HttpEndpoint | null = null;
   let serving = false;
@@ -160,7 +158,11 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     for (const listener of settings.listeners)
       listeners.push(await openListener(listener, handle, settings.tls, maximumPacketSize));
     if (settings.http !== null)
-      http = await openHttpEndpoint(settings.http.host, settings.http.port, metrics.registry, () => serving);
+      http = await openHttpEndpoint(settings.http.host, settings.http.port, metrics.registry, () => {
+        if (!serving) return 'stopping';
+        const refusal = storage.health.refusal();
+        return refusal === null ? null : `cannot store: ${refusal}`;
+      });
   } catch (error) {
     await close();
     throw error;

@@ -3,9 +3,11 @@ import aedesPersistenceLevel from 'aedes-persistence-level';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Level } from 'level';
 import mqemitterRedis from 'mqemitter-redis';
+import { guardDiskStore, tolerateFailedCleanups } from './disk-guard.js';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
 import type { QueuedMessages } from './queued-messages.js';
 import { followStore, type StoreAccounting } from './store-accounting.js';
+import { StoreHealth } from './store-health.js';
 
 /** Where the broker keeps sessions, queued frames and retained messages, and how instances share routing. */
 export interface Storage {
@@ -19,15 +21,21 @@ export interface Storage {
   accounting: StoreAccounting | null;
   /** For messages: the data directory, or the Redis server. */
   where: string;
+  /** Whether the store takes writes (on disk; Redis is taken to). */
+  health: StoreHealth;
   close(): Promise<void>;
 }
 
 /** Redis: the URL as given, and the ioredis options read from it (redis-options.ts). */
 export type StorageSettings =
-  { kind: 'disk'; dataDir: string } | { kind: 'redis'; url: string; options: Record<string, unknown> };
+  | { kind: 'disk'; dataDir: string; recoveryCheckMs?: number }
+  | { kind: 'redis'; url: string; options: Record<string, unknown> };
 
-/** The disk: a Level database in the data directory, which one broker process holds at a time. */
-async function openDisk(dataDir: string): Promise<Storage> {
+/**
+ * The disk: a Level database in the data directory, which one broker process holds at a time.
+ * `recoveryCheckMs`: how often a store that failed (a full disk) is checked for room to resume.
+ */
+async function openDisk(dataDir: string, recoveryCheckMs?: number): Promise<Storage> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = new Level(dataDir);
   try {
@@ -40,10 +48,17 @@ async function openDisk(dataDir: string): Promise<Storage> {
         : (error as Error).message;
     throw new Error(`cannot open the data directory ${dataDir}: ${reason}`);
   }
+  const health = new StoreHealth();
+  const stopChecks = guardDiskStore(db, dataDir, health, recoveryCheckMs);
   const persistence = aedesPersistenceLevel(db);
+  tolerateFailedCleanups(persistence);
   lookUpExactRetainedTopics(persistence, db);
   const accounting = await followStore(persistence, db);
-  return { persistence, mq: null, queued: accounting.queued, accounting, where: dataDir, close: () => db.close() };
+  const close = async () => {
+    await stopChecks();
+    await db.close();
+  };
+  return { persistence, mq: null, queued: accounting.queued, accounting, where: dataDir, health, close };
 }
 
 /**
@@ -61,6 +76,7 @@ async function openRedis(raw: string, options: Record<string, unknown>): Promise
     queued: null,
     accounting: null,
     where: shown,
+    health: new StoreHealth(),
     close: async () => {
       await new Promise<void>((resolve) => mq.close(() => resolve()));
       await new Promise<void>((resolve) =>
@@ -71,5 +87,7 @@ async function openRedis(raw: string, options: Record<string, unknown>): Promise
 }
 
 export function openStorage(settings: StorageSettings): Promise<Storage> {
-  return settings.kind === 'disk' ? openDisk(settings.dataDir) : openRedis(settings.url, settings.options);
+  return settings.kind === 'disk'
+    ? openDisk(settings.dataDir, settings.recoveryCheckMs)
+    : openRedis(settings.url, settings.options);
 }

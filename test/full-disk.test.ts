@@ -1,0 +1,166 @@
+// A broker whose disk fills up, on a real one: a small tmpfs under its data. It stays up, refuses
+// what it cannot store with a reason the sender prints in one line (exit 1), says so on /healthz and
+// once in its log, keeps what it stored, and takes streams again once there is room, without a restart.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ForegroundBroker, freePort, Sky, until, type Result } from './harness.js';
+
+const DISK_BYTES = 64 * 1024 * 1024;
+/** Takes all of the disk but this much, which the stream below does not fit in. */
+const ROOM_BYTES = 6 * 1024 * 1024;
+const REFUSED =
+  "skypipe: the broker refused more of this stream: the broker's disk is full; free space on it (the broker resumes by itself), then send again\n";
+const FAILING_LOG = 'cannot store: refusing what it would have to store until the store takes writes again';
+const RECOVERED_LOG = 'the store takes writes again';
+
+/** Why tmpfs disks cannot be mounted here (not root, no mount), or null when they can. */
+function cannotMount(): string | null {
+  if (process.getuid?.() !== 0) return 'mounting a small disk (tmpfs) needs root';
+  const dir = mkdtempSync(join(tmpdir(), 'skypipe-mount-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'pipe' });
+    execFileSync('umount', [dir], { stdio: 'pipe' });
+    return null;
+  } catch (error) {
+    return `cannot mount a tmpfs: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A 64 MiB disk at `dir`, all but ROOM_BYTES of it taken by a file; returns that file, to free it. */
+function smallDisk(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_BYTES}`, 'tmpfs', dir], { stdio: 'pipe' });
+  const filler = join(dir, 'filler');
+  writeFileSync(filler, Buffer.alloc(DISK_BYTES - ROOM_BYTES));
+  return filler;
+}
+
+const unmount = (dir: string) => execFileSync('umount', [dir], { stdio: 'pipe' });
+
+/** 16 MiB of lines that do not compress (LevelDB compresses its tables). */
+const bigInput = () =>
+  (
+    randomBytes(12 * 1024 * 1024)
+      .toString('base64')
+      .match(/.{1,99}/g) ?? []
+  ).join('\n') + '\n';
+
+const logLines = (stdout: Buffer, msg: string) =>
+  stdout
+    .toString()
+    .split('\n')
+    .filter((line) => line.includes(`"msg":"${msg}"`)).length;
+
+/**
+ * After the refusal: what the broker stored comes out as a prefix of the input, and the stream
+ * ends incomplete once its sender is known gone (the Will the broker held until it could store it).
+ */
+function assertStoredPrefix(received: Result, input: string): void {
+  assert.equal(received.code, 3, received.stderr);
+  assert.match(
+    received.stderr,
+    /^skypipe: the sender lost its connection and has not come back for 3 s after [\d.]+ MiB of its stream; the output is incomplete\n$/,
+  );
+  assert.ok(received.stdout.length > 0, 'the broker stored the start of the stream');
+  assert.ok(received.stdout.length < input.length);
+  assert.ok(received.stdout.equals(Buffer.from(input).subarray(0, received.stdout.length)), 'a prefix, byte for byte');
+}
+
+const skipped = cannotMount();
+
+describe('a full disk under the broker', { skip: skipped ?? false }, () => {
+  it(
+    'refuses the sender with the reason, stays up, and resumes when space returns',
+    { timeout: 120_000 },
+    async (t) => {
+      const sky = new Sky();
+      const disk = join(sky.dir, 'disk');
+      const filler = smallDisk(disk);
+      const httpPort = await freePort();
+      const broker = new ForegroundBroker(sky, join(disk, 'data'), ['--http-port', String(httpPort)]);
+      const healthz = async () => {
+        const response = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+        return { status: response.status, text: await response.text() };
+      };
+      try {
+        await broker.start();
+        const input = bigInput();
+        const started = Date.now();
+        const sender = sky.start(['send', 'fill', '--url', broker.url], { input });
+        // Bounded: a sender that is never told why reconnects for minutes.
+        await until(() => sender.child.exitCode !== null, 'the sender to stop', 60_000, [sender, broker.running!]);
+        const sent = await sender.result;
+        t.diagnostic(`the sender stopped after ${Date.now() - started} ms, exit ${sent.code}`);
+        assert.deepEqual([sent.code, sent.stderr], [1, REFUSED]);
+
+        assert.equal(broker.running!.child.exitCode, null, 'the broker is up');
+        assert.deepEqual(await healthz(), {
+          status: 503,
+          text: "cannot store: the broker's disk is full; free space on it (the broker resumes by itself), then send again\n",
+        });
+        assert.equal(logLines(broker.running!.output(), FAILING_LOG), 1, 'logged once');
+
+        rmSync(filler);
+        const freed = Date.now();
+        await until(async () => (await healthz()).status === 200, 'the broker to take writes again', 20_000);
+        t.diagnostic(`the broker took writes again ${Date.now() - freed} ms after the space was freed`);
+        assert.equal(logLines(broker.running!.output(), RECOVERED_LOG), 1);
+
+        const received = await sky.run(['recv', 'fill', '--url', broker.url, '--sender-timeout', '3']);
+        t.diagnostic(
+          `the broker had stored ${received.stdout.length} of ${input.length} bytes: ${received.stderr.trim()}`,
+        );
+        assertStoredPrefix(received, input);
+
+        const again = await sky.run(['send', 'fill', '--url', broker.url], { input: 'after\n' });
+        assert.deepEqual([again.code, again.stderr], [0, '']);
+        const next = await sky.run(['recv', 'fill', '--url', broker.url]);
+        assert.deepEqual([next.code, next.stdout.toString(), next.stderr], [0, 'after\n', '']);
+        assert.equal(broker.running!.child.exitCode, null, 'the same broker process throughout');
+      } finally {
+        if (broker.running) await broker.kill('SIGTERM');
+        unmount(disk);
+        await sky.close();
+      }
+    },
+  );
+
+  it('does the same with the local broker skypipe starts by itself', { timeout: 120_000 }, async () => {
+    const sky = new Sky();
+    // The local broker keeps its data under the state directory.
+    const state = join(sky.dir, 'state');
+    const filler = smallDisk(state);
+    try {
+      const input = bigInput();
+      const sender = sky.start(['send', 'fill'], { input });
+      await until(() => sender.child.exitCode !== null, 'the sender to stop', 60_000, [sender]);
+      const sent = await sender.result;
+      assert.deepEqual([sent.code, sent.stderr], [1, REFUSED]);
+      const status = await sky.run(['broker', 'status']);
+      assert.equal(status.code, 0, status.stderr);
+
+      rmSync(filler);
+      // Receivers cannot attach while the store fails (it cannot record what they acknowledge): wait for it.
+      const log = join(state, 'skypipe', 'local-broker.log');
+      await until(() => logLines(readFileSync(log), RECOVERED_LOG) === 1, 'the broker to take writes again');
+      assert.equal(logLines(readFileSync(log), FAILING_LOG), 1, 'logged once');
+      const received = await sky.run(['recv', 'fill', '--sender-timeout', '3']);
+      assertStoredPrefix(received, input);
+      const again = await sky.run(['send', 'fill'], { input: 'after\n' });
+      assert.deepEqual([again.code, again.stderr], [0, '']);
+      const next = await sky.run(['recv', 'fill']);
+      assert.deepEqual([next.code, next.stdout.toString(), next.stderr], [0, 'after\n', '']);
+    } finally {
+      await sky.run(['broker', 'stop']);
+      unmount(state);
+      await sky.close();
+    }
+  });
+});
