@@ -52,6 +52,30 @@ describe('the command line', () => {
     assert.equal(localBrokers(sky).length, 1);
   });
 
+  it('starts the local broker again, on its port, when it dies under a live pipe', async () => {
+    const receiver = sky.start(['recv', '-f', 'revived']);
+    await sky.consumerAttached('revived');
+    const sender = sky.start(['send', 'revived'], { input: 'pipe' });
+    sender.child.stdin!.write('before\n');
+    await until(() => receiver.output().toString() === 'before\n', 'the first line at the receiver');
+    const [dead] = localBrokers(sky);
+    const port = /, at mqtt:\/\/127\.0\.0\.1:(\d+)/.exec((await sky.run(['broker', 'status'])).stdout.toString())?.[1];
+    process.kill(dead!, 'SIGKILL');
+    await until(() => localBrokers(sky).length === 1 && localBrokers(sky)[0] !== dead, 'a new local broker');
+    sender.child.stdin!.end('after\n');
+    const sent = await sender.result;
+    assert.deepEqual([sent.code, sent.stderr], [0, '']);
+    await until(() => receiver.output().toString() === 'before\nafter\n', 'the second line at the receiver', 30_000, [
+      receiver,
+    ]);
+    assert.match(
+      (await sky.run(['broker', 'status'])).stdout.toString(),
+      new RegExp(`^local broker: running, pid \\d+, at mqtt://127\\.0\\.0\\.1:${port}\n`),
+    );
+    receiver.child.kill('SIGINT');
+    assert.equal((await receiver.result).code, 130);
+  });
+
   it('receives, not sends, when standard input is /dev/null', async () => {
     const receiver = sky.start(['quiet-pipe'], { input: 'null' });
     await sky.consumerAttached('quiet-pipe');

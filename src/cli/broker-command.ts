@@ -25,10 +25,13 @@ declare const SKYPIPE_VERSION: string;
 /** How long a stop may take (closing clients, flushing the store) before the process ends anyway. */
 const STOP_DEADLINE_MS = 10_000;
 
-/** The broker skypipe starts by itself: loopback, a free port, no users; it logs warnings only, to its log file. */
-function localSkySettings(): BrokerSettings {
+/**
+ * The broker skypipe starts by itself: loopback, no users; it logs warnings only, to its log file.
+ * It takes `port` (where it listened before it died: its clients are reconnecting there), or a free one.
+ */
+function localSkySettings(port = 0): BrokerSettings {
   return {
-    listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0 }],
+    listeners: [{ kind: 'mqtt', host: '127.0.0.1', port }],
     tls: null,
     storage: { kind: 'disk', dataDir: localSkyPaths().dataDir },
     access: null,
@@ -41,14 +44,19 @@ function localSkySettings(): BrokerSettings {
 
 /** `skypipe broker`: runs the broker in the foreground until SIGINT or SIGTERM. The local sky is one on 127.0.0.1. */
 export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Promise<number> {
+  const earlierPort = localSky ? readLocalSkyRecord()?.port : undefined;
   const settings: BrokerSettings = localSky
-    ? localSkySettings()
+    ? localSkySettings(earlierPort)
     : { ...(await resolveBrokerOptions(flags)), version: SKYPIPE_VERSION };
   let broker;
   try {
     // Loaded here only: sending and receiving never pay for the broker's start-up.
     const { startBroker } = await import('../broker/server.js');
-    broker = await startBroker(settings);
+    broker = await startBroker(settings).catch((error: Error) => {
+      // Someone else took the port meanwhile: a free one; clients then find it in the record.
+      if (earlierPort === undefined || !error.message.includes('in use')) throw error;
+      return startBroker(localSkySettings());
+    });
   } catch (error) {
     throw new PipeError((error as Error).message);
   }

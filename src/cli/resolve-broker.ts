@@ -60,9 +60,16 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
     );
   }
   // Our broker speaks MQTT 3.1.1 only: no need to try 5 first.
-  return {
+  const target: BrokerTarget = {
     url: `mqtt://127.0.0.1:${sky.port}`,
     origin: 'the local broker (see skypipe broker status)',
     protocolVersion: 4,
+    // A local broker that died (killed, or the machine short of memory) is started again by the
+    // clients that were using it, on its port if it is free; what it had stored is still there.
+    revive: async () => {
+      const revived = await ensureLocalSky(selfCommand());
+      target.url = `mqtt://127.0.0.1:${revived.port}`;
+    },
   };
+  return target;
 }

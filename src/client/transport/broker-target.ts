@@ -12,6 +12,11 @@ export interface BrokerTarget {
   protocolVersion?: 4 | 5;
   /** For mqtts:// and wss://: a pinned fingerprint or CA beyond the system's CAs. */
   tls?: TlsTrust;
+  /**
+   * For a broker the client itself started: starts it again if its process is gone, before the
+   * next attempt to reconnect. It may move `url` to the port the broker came back on.
+   */
+  revive?: () => Promise<void>;
 }
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);

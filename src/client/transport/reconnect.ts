@@ -23,6 +23,8 @@ export async function reconnect(
       return await connect(target, options, timings);
     } catch (error) {
       lastError = error;
+      // A revival that fails is tried again on the next round; the window still bounds the whole.
+      await target.revive?.().catch(() => {});
       await sleep(timings.reconnectEveryMs);
     }
   }
