@@ -15,7 +15,6 @@ import {
   send,
   topicRoot,
 } from '../../src/client/index.js';
-import { decodeFrame } from '../../src/protocol/frame.js';
 import { BrokerDir, type TestBroker } from './in-process-broker.js';
 import { until } from '../harness.js';
 import { TcpProxy } from '../tcp-proxy.js';
@@ -115,55 +114,5 @@ describe('an outage longer than the reconnect window', { timeout: 60_000 }, () =
     stop.abort();
     assert.equal(((await received) as PipeError).kind, 'interrupted');
     assert.equal(Buffer.concat(written).toString(), lines(0, 300));
-  });
-
-  it('cuts no line in two when an outage holds the input back', async () => {
-    const topics = pipeTopics('torn', topicRoot(undefined, 'alice')!);
-    const watcher = await broker.connectAs('alice', { clientId: 'frame-watcher' });
-    // By sequence number: a frame the sender sends again after the outage is seen twice.
-    const frames = new Map<number, string>();
-    const payloads = () => [...frames.keys()].sort((a, b) => a - b).map((seq) => frames.get(seq)!);
-    watcher.on('message', (_topic, message) => {
-      const frame = decodeFrame(message);
-      if (frame.type === 'data') frames.set(frame.seq, frame.payload.toString());
-    });
-    await watcher.subscribeAsync(topics.data, { qos: 0 });
-    const proxy = await TcpProxy.start(broker.port);
-    const stop = new AbortController();
-    try {
-      const input = new PassThrough();
-      let accepted = 0;
-      const sent = send({
-        target: parseBrokerUrl(proxy.url, 'the test', 'alice', 'alice secret'),
-        topics,
-        input,
-        // One frame in flight: the second waits for the broker, and the input with it.
-        settings: { ...DEFAULT_SEND_SETTINGS, lingerMs: 0, partialLineMs: 500, maxFramesInFlight: 1 },
-        events: { warn: () => {}, progress: (bytes) => (accepted = bytes) },
-        timings: { ...timings, reconnectWindowMs: Infinity },
-        signal: stop.signal,
-      });
-      input.write('line 0\n');
-      await until(() => accepted === 7, 'the broker to take the first line');
-      proxy.cut(OUTAGE_MS);
-      input.write('line 1\n');
-      // Read, and cut at once (no linger): its frame is in flight, and the next waits behind it.
-      await until(() => input.readableLength === 0, 'the sender to read the second line');
-      // A partial line, left in the sender while the outage holds its frames back.
-      input.write('line 2\nline 3 begins');
-      await until(() => proxy.downFor() === 0, 'the end of the outage', OUTAGE_MS + 5000);
-      input.end(' and ends\nline 4\n');
-      assert.equal(await sent, 51);
-      await until(() => payloads().join('').length === 51, 'every frame at the watcher');
-      assert.deepEqual(
-        payloads().filter((payload) => !payload.endsWith('\n')),
-        [],
-      );
-      assert.equal(payloads().join(''), 'line 0\nline 1\nline 2\nline 3 begins and ends\nline 4\n');
-    } finally {
-      stop.abort();
-      await watcher.endAsync();
-      await proxy.close();
-    }
   });
 });
