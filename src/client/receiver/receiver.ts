@@ -81,7 +81,7 @@ class Receiver {
       (error) => this.fail(error),
     );
     this.records = new StreamRecords(topics, topics.echo(this.id), {
-      probe: () => this.probe.client,
+      probe: () => this.probe,
       consumerClient: () => this.consumerClient(),
       warn: events.warn,
     });
