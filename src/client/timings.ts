@@ -26,6 +26,13 @@ export interface Timings extends TransportTimings {
   /** How long a stream may stay open after its sender lost its connection, before it counts as incomplete. */
   senderTimeoutMs: number;
   /**
+   * A sender publishes its record again this often while it sends, to show that it is alive; a
+   * receiver that has heard it do so counts it gone once it has not been heard from for the sender
+   * timeout and this long (a sender that died with the broker left a record only its Will clears,
+   * and a broker that went down with it publishes the Wills it stored only minutes after it is back).
+   */
+  senderRefreshMs: number;
+  /**
    * How long frames after a gap wait for the missing ones. Brokers may redeliver a session's queued
    * frames interleaved with live ones (aedes does), and NATS sends frames that a taken-over
    * connection did not acknowledge again only after its ack_wait (30 s by default), so a gap is
@@ -75,6 +82,7 @@ export const DEFAULT_TIMINGS: Timings = {
   receiverTickMs: 1000,
   quietStreamMs: 3000,
   senderTimeoutMs: DEFAULT_TRANSPORT_TIMINGS.reconnectWindowMs,
+  senderRefreshMs: 10_000,
   gapTimeoutMs: 45_000,
   stalledGapMs: 3000,
   stalledGapRetryMs: 10_000,

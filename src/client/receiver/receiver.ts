@@ -81,7 +81,7 @@ class Receiver {
       (error) => this.fail(error),
     );
     this.records = new StreamRecords(topics, topics.echo(this.id), {
-      probe: () => this.probe.client,
+      probe: () => this.probe,
       consumerClient: () => this.consumerClient(),
       warn: events.warn,
     });
@@ -130,6 +130,7 @@ class Receiver {
     });
     this.senders = new SenderWatch(
       {
+        senderTopicPrefix: topics.sender(''),
         quietStreams: (now, quietMs) => this.assembler.quietStreams(now, quietMs),
         senderRecord: (streamId) => this.records.senderRecord(streamId),
         abandon: (streamId, reason) => this.assembler.abandon(streamId, reason),
@@ -181,16 +182,17 @@ class Receiver {
     return result;
   }
 
-  /** On every probe connection: the presence watch, and what the role subscribes to. */
+  /** On every probe connection: the presence watch, the data when listening in, and the sender records (every role hears its senders). */
   private async attachProbe(client: MqttClient): Promise<void> {
     const { topics, events } = this.request;
-    client.on('message', (topic, payload) => {
+    client.on('message', (topic, payload, packet) => {
       if (this.role === 'consumer') this.dropped.onSenderRecord(topic, payload);
+      this.senders.recordArrived(topic, payload, !packet.retain, Date.now());
     });
     this.presenceWatch = await PresenceWatch.start(client, topics, events.warn);
     this.presenceWatch.onChange((current) => this.claim.reassert(current));
     if (this.role === 'listener') await subscribe(client, [topics.data], 1);
-    if (this.role === 'consumer') await subscribe(client, [topics.sender('+')], 0);
+    await subscribe(client, [topics.sender('+')], 0);
   }
 
   /** Consume if nobody does (or only `ignoring`, a consumer gone silent); otherwise listen in. */
@@ -201,8 +203,7 @@ class Receiver {
     if (decided === 'consumer') {
       this.role = 'consumer';
       this.inbound.lastMailboxDeliveryAt = Date.now();
-      // The records of finished streams, now and as they come (retained ones right after the SUBACK).
-      // A probe connection lost meanwhile subscribes again when it is back.
+      // The retained records again, now that they count (a probe connection lost meanwhile subscribes again).
       await subscribe(this.probe.client, [topics.sender('+')], 0).catch(() => {});
       void this.inbound.drain();
       events.status?.(`waiting on ${displayName(topics.name)}`);
@@ -217,6 +218,7 @@ class Receiver {
     // A gap cannot close while the connections are down; its clock restarts when they are back.
     if (this.linksDown.any) {
       this.dropped.restartClocks(now);
+      this.senders.restartClocks(now);
       return this.assembler.restartGapClocks(now);
     }
     try {

@@ -2,12 +2,14 @@ import type { MqttClient } from 'mqtt';
 import type { QueuedAhead } from '../../protocol/frame.js';
 import { encodeProgress, parseProgress } from '../../protocol/progress.js';
 import type { PipeTopics } from '../../protocol/topics.js';
+import { ConnectionClosed } from '../transport/connection.js';
+import type { Link } from '../transport/link.js';
 import { readRetained } from '../transport/retained.js';
 
 /** What the records need from the receiver. */
 export interface RecordsHost {
-  /** The receiver's own connection, for reading retained records. */
-  probe(): MqttClient;
+  /** The receiver's own link, for reading retained records. */
+  probe(): Pick<Link, 'client' | 'state' | 'settled'>;
   /** The mailbox connection while the receiver consumes and it is open; null otherwise. */
   consumerClient(): MqttClient | null;
   warn(message: string): void;
@@ -25,9 +27,24 @@ export class StreamRecords {
     private readonly host: RecordsHost,
   ) {}
 
-  /** Where an earlier consumer stopped in a stream (0 if none did). */
+  /**
+   * Where an earlier consumer stopped in a stream (0 if none did). The mailbox connection may come
+   * back from an outage before the probe connection: the read waits for it rather than fail the receive.
+   */
   async cursorOf(streamId: string): Promise<number> {
-    const offset = await this.writtenBefore(streamId);
+    const probe = this.host.probe();
+    let offset: number | null | undefined;
+    for (;;) {
+      await probe.settled();
+      try {
+        offset = await this.writtenBefore(streamId);
+        break;
+      } catch (error) {
+        if (!(error instanceof ConnectionClosed) || probe.state === 'closed') throw error;
+        // Closed just now: the link starts getting it back in a moment.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
     if (offset === undefined) this.host.warn(`ignoring a foreign message on ${this.topics.progress(streamId)}`);
     return offset ?? 0;
   }
@@ -37,13 +54,13 @@ export class StreamRecords {
    * undefined if it holds something else. Fails if the probe connection closes meanwhile.
    */
   async writtenBefore(streamId: string): Promise<number | null | undefined> {
-    const retained = await readRetained(this.host.probe(), this.topics.progress(streamId), this.echo);
+    const retained = await readRetained(this.host.probe().client, this.topics.progress(streamId), this.echo);
     return retained === null ? null : parseProgress(retained);
   }
 
   /** A stream's sender record: null if there is none. What comes also goes to the probe's message listeners. */
   senderRecord(streamId: string): Promise<Buffer | null> {
-    return readRetained(this.host.probe(), this.topics.sender(streamId), this.echo);
+    return readRetained(this.host.probe().client, this.topics.sender(streamId), this.echo);
   }
 
   /**

@@ -1,7 +1,10 @@
+import { CONNECTED_RECORD } from '../../protocol/sender-record.js';
 import type { Timings } from '../timings.js';
 
 /** What the sender watch needs from the receiver. */
 export interface SenderWatchHost {
+  /** The sender topics' common start: what follows is the stream id. */
+  senderTopicPrefix: string;
   /** Streams open but without a frame for `quietMs`. */
   quietStreams(now: number, quietMs: number): string[];
   /** A stream's retained sender record (null: none); fails if the connection closes meanwhile. */
@@ -12,18 +15,50 @@ export interface SenderWatchHost {
 }
 
 /**
- * For streams that have gone quiet, whether their sender is still connected (its retained sender
- * record, which its Will clears). A sender gone longer than the sender timeout will not finish.
+ * What this receiver has heard of a sender that is connected, as its record `1` was published:
+ * once, or again since (the sender refreshes it, so its silence means that it is gone), and when last.
+ */
+interface Heard {
+  state: 'announced' | 'refreshing';
+  at: number;
+}
+
+/**
+ * For streams that have gone quiet, whether their sender is still connected: its retained sender
+ * record, which its Will clears, and the record published again every so often while the sender
+ * is alive. A sender gone longer than the sender timeout will not finish. The Will alone may come
+ * minutes late: a broker that died with the sender publishes the Wills it stored only a few
+ * heartbeats after it is back.
  */
 export class SenderWatch {
   private checking = false;
   /** Quiet streams whose sender record was found cleared, and since when. */
   private readonly goneSince = new Map<string, number>();
+  private readonly heard = new Map<string, Heard>();
 
   constructor(
     private readonly host: SenderWatchHost,
-    private readonly timings: Pick<Timings, 'quietStreamMs' | 'senderTimeoutMs'>,
+    private readonly timings: Pick<Timings, 'quietStreamMs' | 'senderTimeoutMs' | 'senderRefreshMs'>,
   ) {}
+
+  /**
+   * A message on the probe connection. A `1` the broker forwards as it is published (`live`) shows
+   * that its sender is alive; a retained copy sent after a subscription says nothing of when it
+   * was written. Only a sender heard twice counts as one that refreshes its record: one that does
+   * not would seem gone while its stream is merely quiet.
+   */
+  recordArrived(topic: string, payload: Buffer, live: boolean, now: number): void {
+    if (!topic.startsWith(this.host.senderTopicPrefix)) return;
+    const streamId = topic.slice(this.host.senderTopicPrefix.length);
+    if (!payload.equals(CONNECTED_RECORD)) return void this.heard.delete(streamId);
+    if (!live) return;
+    this.heard.set(streamId, { state: this.heard.has(streamId) ? 'refreshing' : 'announced', at: now });
+  }
+
+  /** While this receiver's connections are down it hears nothing: its clocks start again. */
+  restartClocks(now: number): void {
+    for (const heard of this.heard.values()) heard.at = now;
+  }
 
   /** One round of checks; a round still under way makes this one a no-op. Fails as abandon() does. */
   async check(now: number): Promise<void> {
@@ -31,6 +66,7 @@ export class SenderWatch {
     this.checking = true;
     try {
       for (const id of this.host.quietStreams(now, this.timings.quietStreamMs)) {
+        if (this.silent(id, now)) continue;
         // A connection lost meanwhile is being restored; the next check asks again.
         const record = await this.host.senderRecord(id).catch(() => undefined);
         if (record === undefined) return;
@@ -49,6 +85,22 @@ export class SenderWatch {
     } finally {
       this.checking = false;
     }
+  }
+
+  /**
+   * Gives up on a stream whose sender refreshes its record but has not been heard from for the
+   * sender timeout and one refresh more (it lost its connection at most one refresh after it was
+   * last heard). Says whether it did.
+   */
+  private silent(streamId: string, now: number): boolean {
+    const heard = this.heard.get(streamId);
+    const { senderTimeoutMs, senderRefreshMs } = this.timings;
+    if (heard?.state !== 'refreshing' || now - heard.at < senderTimeoutMs + senderRefreshMs) return false;
+    this.heard.delete(streamId);
+    this.goneSince.delete(streamId);
+    const waited = Math.round((now - heard.at) / 1000);
+    this.host.abandon(streamId, `the sender has not been heard from for ${waited} s`);
+    return true;
   }
 }
 

@@ -15,6 +15,7 @@ import { retryWhileClosed } from '../transport/reconnect.js';
 import { roundTrip } from '../transport/retained.js';
 import { FrameWindow } from './frame-window.js';
 import { framePayloads } from './input-frames.js';
+import { SenderHeartbeat } from './heartbeat.js';
 import { ensureMailbox } from './mailbox-check.js';
 import type { SendRequest } from './request.js';
 import { fitToBroker, type SendSettings } from './settings.js';
@@ -51,6 +52,7 @@ class StreamPublisher {
   private readonly hash = createHash('sha256');
   private readonly link: Link;
   private readonly window: FrameWindow;
+  private readonly heartbeat: SenderHeartbeat;
   private phase: Phase = 'preparing';
   private seq = 0;
   private offset = 0;
@@ -107,6 +109,8 @@ class StreamPublisher {
         },
       },
     );
+    const connected = () => (this.link.connected ? this.link.client : null);
+    this.heartbeat = new SenderHeartbeat(connected, this.senderTopic, timings.senderRefreshMs);
   }
 
   async open(): Promise<void> {
@@ -159,6 +163,7 @@ class StreamPublisher {
    * clears the record of one that will not complete; then disconnects, so the Will does not fire.
    */
   async close(): Promise<void> {
+    this.heartbeat.stop();
     const complete = this.phase === 'complete';
     if (complete) {
       // Through a cut too: without it a consumer could not tell whether the broker dropped the stream.
@@ -211,6 +216,7 @@ class StreamPublisher {
       if (presence.current === null)
         this.queuedAhead = await ensureMailbox(target, topics, client, events.warn, this.timings);
       this.phase = 'sending';
+      this.heartbeat.start();
     });
   }
 
@@ -223,6 +229,7 @@ class StreamPublisher {
     await this.throughCuts(() =>
       roundTrip(this.link.client, this.request.topics.echo(this.link.client.options.clientId!)),
     );
+    this.heartbeat.stop();
     this.phase = 'complete';
   }
 
