@@ -85,23 +85,37 @@ const extra = process.argv.slice(2);
  * queue-limit leaves, while core still runs.
  */
 const FIRST = ['queue-limit.test.js', 'core.test.js', 'faults.test.js'];
+/** Files that measure how fast the broker serves a load against a bound: they run last, on their own. */
+const ALONE = ['fleet-restart.test.js'];
 const rank = (file) => (FIRST.includes(file) ? FIRST.indexOf(file) : FIRST.length);
-const files = extra.some((arg) => arg.endsWith('.js'))
+const allFiles = extra.some((arg) => arg.endsWith('.js'))
   ? []
   : readdirSync('build/test', { recursive: true })
       .filter((file) => file.endsWith('.test.js'))
       .sort((a, b) => rank(a) - rank(b))
       .map((file) => join('build/test', file));
-// On a terminal node's own reporter lists the failures at the end; elsewhere it writes TAP.
-const run = spawn(process.execPath, ['--test', '--test-concurrency=2', ...extra, ...files], {
-  stdio: ['ignore', process.stdout.isTTY ? 'inherit' : 'pipe', 'inherit'],
-});
+const alone = (file) => ALONE.some((name) => file.endsWith(name));
 const failures = new FailureLog();
-run.stdout?.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  failures.read(chunk.toString());
-});
-const code = await new Promise((resolve) => run.on('close', (status) => resolve(status ?? 1)));
+
+/** Runs node's test runner on `files`, `concurrency` at a time; resolves with its exit status. */
+async function runFiles(files, concurrency) {
+  // On a terminal node's own reporter lists the failures at the end; elsewhere it writes TAP.
+  const run = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...extra, ...files], {
+    stdio: ['ignore', process.stdout.isTTY ? 'inherit' : 'pipe', 'inherit'],
+  });
+  run.stdout?.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    failures.read(chunk.toString());
+  });
+  return new Promise((resolve) => run.on('close', (status) => resolve(status ?? 1)));
+}
+
+const together = await runFiles(
+  allFiles.filter((file) => !alone(file)),
+  2,
+);
+const lastAlone = allFiles.some(alone) ? await runFiles(allFiles.filter(alone), 1) : 0;
+const code = together !== 0 ? together : lastAlone;
 failures.report();
 stopBrokers();
 await new Promise((resolve) => setTimeout(resolve, 1000));

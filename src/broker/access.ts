@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { AuthenticateError, Client, PublishPacket } from 'aedes';
 import { userNamespace } from '../protocol/topics.js';
 import { PasswordChecks, type PasswordCheckLimits } from './password-checks.js';
 import type { Quota } from './quota.js';
-import { verifyPassword, type UserDirectory } from './users.js';
+import { unmatchableHash, verifyPassword, type UserDirectory } from './users.js';
 
 export interface AccessPolicy {
   users: UserDirectory;
@@ -17,8 +17,7 @@ export interface AccessPolicy {
   passwordChecks?: PasswordCheckLimits;
 }
 
-/** A hash no password matches, checked for unknown users so that they cost what known ones do. */
-const UNKNOWN_USER_HASH = `scrypt:32768:8:1:${randomBytes(16).toString('base64')}:${randomBytes(32).toString('base64')}`;
+const UNKNOWN_USER_HASH = unmatchableHash();
 
 /** What the access rules need from the rest of the broker. */
 export interface AccessContext {
@@ -159,7 +158,9 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       // An unknown user costs what a wrong password does: its name cannot be found by timing.
       const verify = () => verifyPassword(given.toString('utf8'), stored ?? UNKNOWN_USER_HASH);
       const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? '';
-      checks.check(address, username, key, verify).then((outcome) => {
+      const gone = new AbortController();
+      client.conn.once('close', () => gone.abort());
+      checks.check(address, username, key, verify, gone.signal).then((outcome) => {
         if (outcome === true && stored !== undefined) {
           verified.add(key);
           return admit(client, username, callback);
