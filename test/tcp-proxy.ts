@@ -5,6 +5,8 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private downUntil = 0;
   cuts = 0;
+  /** Connections that have closed, either end. */
+  closed = 0;
 
   private constructor(
     private readonly server: Server,
@@ -53,6 +55,7 @@ export class TcpProxy {
       return;
     }
     const upstream = connect({ host: '127.0.0.1', port: targetPort });
+    client.once('close', () => (this.closed += 1));
     for (const socket of [client, upstream]) {
       this.sockets.add(socket);
       socket.on('error', () => {});

@@ -3,7 +3,9 @@ import { FrameRejected, readFrame, type QueuedAhead } from '../../protocol/frame
 import type { PipeTopics } from '../../protocol/topics.js';
 import { isMarked, markNewMailbox } from '../mailbox-marker.js';
 import type { BrokerTarget } from '../transport/broker-target.js';
-import { connect, disconnect, subscribe } from '../transport/connection.js';
+import { failsForGood } from '../transport/connect-failure.js';
+import { disconnect, subscribe } from '../transport/connection.js';
+import { reconnect } from '../transport/reconnect.js';
 import type { Timings } from '../timings.js';
 import { QueuedAheadLog } from './queued-ahead-log.js';
 
@@ -23,11 +25,14 @@ export async function ensureMailbox(
   own: MqttClient,
   warn: (message: string) => void,
   timings: Timings,
+  stopped: () => boolean,
 ): Promise<QueuedAhead[]> {
   const markedBefore = await isMarked(own, topics);
   const queued = new QueuedAheadLog();
   let lastHandedAt = 0;
-  const { client, sessionPresent } = await connect(
+  // The sender's own connection just got in: a refusal now is the broker busy or at a limit for a
+  // moment (after a restart, say), and is tried again within the reconnect window.
+  const { client, sessionPresent } = await reconnect(
     target,
     {
       clientId: topics.mailboxClientId,
@@ -41,7 +46,10 @@ export async function ensureMailbox(
         if (!(frame instanceof FrameRejected)) queued.saw(frame);
       },
     },
+    'making sure the pipe buffers',
+    stopped,
     timings,
+    failsForGood,
   );
   try {
     // Always: a session can exist without its subscription (a receiver that was taken over

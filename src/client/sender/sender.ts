@@ -214,7 +214,14 @@ class StreamPublisher {
       const client = this.link.client;
       const presence = await PresenceWatch.start(client, topics, events.warn);
       if (presence.current === null)
-        this.queuedAhead = await ensureMailbox(target, topics, client, events.warn, this.timings);
+        this.queuedAhead = await ensureMailbox(
+          target,
+          topics,
+          client,
+          events.warn,
+          this.timings,
+          () => this.request.signal?.aborted === true,
+        );
       this.phase = 'sending';
       this.heartbeat.start();
     });

@@ -107,5 +107,20 @@ export function connectFailure(
   }
 }
 
+/** Refusals that say the same credentials, id or address will be refused again: no use retrying them. */
+const LASTING_REFUSALS = new Set([1, 2, 4, 5, 0x85, 0x86, 0x87, 0x8a, 0x8c]);
+
+/**
+ * Whether a failed connection will fail the same way next time: a refusal of the credentials or
+ * the client id, or a TLS certificate this machine does not trust. A busy or stopping broker, or a
+ * network that fails, may pass.
+ */
+export function failsForGood(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const code = cause?.code;
+  if (typeof code === 'number') return LASTING_REFUSALS.has(code);
+  return typeof code === 'string' && (code in TLS_FAILURES || code === 'SKYPIPE_PIN_MISMATCH');
+}
+
 export const HUNG_UP_IN_HANDSHAKE =
   'the broker closed the connection during the handshake; if that port speaks TLS, use mqtts:// or wss://';

@@ -7,7 +7,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Connects again after a lost connection, every `reconnectEveryMs`, until the reconnect window has
- * passed or `stopped()` says to give up. The error names what was going on (`doing`).
+ * passed or `stopped()` says to give up; a failure for which `hopeless` is true ends it at once.
+ * The error names what was going on (`doing`).
  */
 export async function reconnect(
   target: BrokerTarget,
@@ -15,6 +16,7 @@ export async function reconnect(
   doing: string,
   stopped: () => boolean,
   timings: TransportTimings,
+  hopeless: (error: unknown) => boolean = () => false,
 ): Promise<Connection> {
   const deadline = Date.now() + timings.reconnectWindowMs;
   let lastError: unknown = null;
@@ -22,6 +24,7 @@ export async function reconnect(
     try {
       return await connect(target, options, timings);
     } catch (error) {
+      if (hopeless(error)) throw error;
       lastError = error;
       // A revival that fails is tried again on the next round; the window still bounds the whole.
       await target.revive?.().catch(() => {});
