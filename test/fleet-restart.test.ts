@@ -65,7 +65,12 @@ interface Shape {
 async function restartUnderFleet(t: TestContext, shape: Shape): Promise<void> {
   // Each box holds two descriptors in this process, one a side; the store and the runner need some more.
   const needed = 2 * FLEET + 256;
-  if (openFilesLimit() < needed) return t.skip(`needs ${needed} open files; raise 'ulimit -n'`);
+  if (openFilesLimit() < needed) {
+    const why = `needs ${needed} open files; raise 'ulimit -n'`;
+    // CI must run it: there a low limit is a broken set-up, not a reason to pass.
+    if (process.env.CI === 'true') throw new Error(why);
+    return t.skip(why);
+  }
   const dir = new BrokerDir();
   dirs.push(dir);
   const writeUsers = (hash: string) =>
