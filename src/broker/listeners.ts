@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
@@ -60,8 +60,11 @@ export async function openListener(
     throw new Error(`a ${kind} listener needs a certificate and key (--cert and --key)`);
   let server: Server | HttpServer;
   let webSockets: WebSocketServer | null = null;
-  const handleSocket = (socket: Duplex & { remoteAddress?: string | undefined }) =>
+  // Without TCP_NODELAY every request/response exchange waits ~40 ms for the peer's delayed ACK.
+  const handleSocket = (socket: Socket) => {
+    socket.setNoDelay(true);
     handle(socket, socket.remoteAddress ?? '');
+  };
   if (kind === 'mqtt') server = createTcpServer(handleSocket);
   else if (kind === 'mqtts')
     server = withCertificate(() => createTlsServer({ ...TLS_SETTINGS, cert: tls!.cert, key: tls!.key }, handleSocket));
@@ -76,9 +79,10 @@ export async function openListener(
         .end('MQTT over WebSocket: connect with a WebSocket client\n');
     });
     webSockets = new WebSocketServer({ server: http, maxPayload: 2 * maxPacketSize });
-    webSockets.on('connection', (socket, request) =>
-      handle(createWebSocketStream(socket), request.socket.remoteAddress ?? ''),
-    );
+    webSockets.on('connection', (socket, request) => {
+      request.socket.setNoDelay(true);
+      handle(createWebSocketStream(socket), request.socket.remoteAddress ?? '');
+    });
     server = http;
   }
   await new Promise<void>((resolve, reject) => {

@@ -61,6 +61,7 @@ export async function connect(
       // A broker that spoke MQTT 5 before does not stop: the network closed this connection.
       if (target.protocolVersion === 5) throw connectFailure(target, new Error(HUNG_UP_IN_HANDSHAKE));
       target.protocolVersion = 4;
+      target.speaksOnly311?.();
     }
   }
   return connectWith(target, options, 4, timings.connectTimeoutMs);
@@ -134,6 +135,8 @@ async function connectWith(
     client.once('error', fail);
     client.once('close', onClose);
     client.connect();
+    // Each request waits for its answer: Nagle's algorithm would hold it for the broker's delayed ACK (~40 ms).
+    (client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
   });
 }
 
