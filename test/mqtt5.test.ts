@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
@@ -42,6 +43,62 @@ describe('MQTT versions', () => {
       const { client } = await connect(target, { clientId: `v${randomBytes(8).toString('hex')}`, clean: true });
       await disconnect(client);
       assert.equal(target.protocolVersion, expected[broker.name], broker.name);
+    }
+  });
+});
+
+/** A proxy in front of `port` that notes the protocol level (4 or 5) of each CONNECT through it. */
+async function connectLevels(port: number): Promise<{ port: number; levels: number[]; close(): void }> {
+  const levels: number[] = [];
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: '127.0.0.1', port });
+    client.once('data', (first: Buffer) => {
+      // Fixed header, remaining length (one byte for a CONNECT this small), "\0\4MQTT", the level.
+      levels.push(first[8]!);
+    });
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+      from.pipe(to);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, levels, close: () => server.close() };
+}
+
+describe('a broker that speaks MQTT 3.1.1 only', () => {
+  const { sky, broker } = skyWithBroker();
+
+  it('is remembered in the state directory, and tried with MQTT 5 again after a day', async () => {
+    const proxy = await connectLevels(broker.port);
+    const url = `mqtt://127.0.0.1:${proxy.port}`;
+    try {
+      const first = await sky.run(['send', 'remembered', '--url', url], { input: 'one\n' });
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(proxy.levels[0], 5);
+      assert.ok(proxy.levels.slice(1).every((level) => level === 4));
+      const file = join(String(sky.env.XDG_STATE_HOME), 'skypipe', 'brokers-3.1.1.json');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const seen = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+      assert.deepEqual(Object.keys(seen), [url]);
+
+      proxy.levels.length = 0;
+      const second = await sky.run(['send', 'remembered', '--url', url], { input: 'two\n' });
+      assert.equal(second.code, 0, second.stderr);
+      assert.ok(proxy.levels.length >= 2 && proxy.levels.every((level) => level === 4), String(proxy.levels));
+
+      writeFileSync(file, JSON.stringify({ [url]: Date.now() - 25 * 60 * 60 * 1000 }));
+      proxy.levels.length = 0;
+      const later = await sky.run(['send', 'remembered', '--url', url], { input: 'three\n' });
+      assert.equal(later.code, 0, later.stderr);
+      assert.equal(proxy.levels[0], 5);
+      for (const line of ['one', 'two', 'three'])
+        assert.equal((await sky.run(['recv', 'remembered', '--url', url])).stdout.toString(), `${line}\n`);
+    } finally {
+      proxy.close();
     }
   });
 });

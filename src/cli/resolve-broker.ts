@@ -1,4 +1,5 @@
 import { parseBrokerUrl, parsePin, PipeError, usesTls, type BrokerTarget, type TlsTrust } from '../client/index.js';
+import { recallProtocol } from './known-brokers.js';
 import { ensureLocalSky, runningLocalSky } from './local-sky.js';
 import { say, stderrIsTerminal } from './messages.js';
 import { readTextFile } from './read-text-file.js';
@@ -42,10 +43,11 @@ function fromEnvironment(name: string): { raw: string; origin: string } | undefi
 export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
   const username = flags.username ?? process.env.SKYPIPE_USERNAME;
   const password = flags.password ?? process.env.SKYPIPE_PASSWORD;
-  if (flags.url !== undefined) return withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags);
+  if (flags.url !== undefined)
+    return recallProtocol(withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags));
   const fromEnv = process.env.SKYPIPE_URL;
   if (fromEnv !== undefined && fromEnv !== '')
-    return withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags);
+    return recallProtocol(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags));
 
   const wasRunning = await runningLocalSky();
   let sky;

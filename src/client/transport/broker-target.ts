@@ -10,6 +10,8 @@ export interface BrokerTarget {
   origin: string;
   /** 5 or 4 (3.1.1) once known; until then a connection tries MQTT 5 first. */
   protocolVersion?: 4 | 5;
+  /** Hears that a broker refused MQTT 5 and speaks 3.1.1: the caller may remember it for next time. */
+  speaksOnly311?: () => void;
   /** For mqtts:// and wss://: a pinned fingerprint or CA beyond the system's CAs. */
   tls?: TlsTrust;
   /**
