@@ -72,7 +72,7 @@ describe('a broker killed with SIGKILL and restarted', { timeout: 180_000 }, () 
       target: target(`mqtt://${USER}:${PASSWORD}@127.0.0.1:${proxy.port}`),
       topics,
       input,
-      settings: { ...DEFAULT_SEND_SETTINGS, lingerMs: 1 },
+      settings: DEFAULT_SEND_SETTINGS,
       events: { warn: () => {} },
       timings,
       signal: stop.signal,

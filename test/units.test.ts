@@ -1,4 +1,4 @@
-// The pure pieces: name encoding, frames, the order of streams, frame cutting, sizes and URLs.
+// The pure pieces: name encoding, frames, the order of streams, sizes and URLs.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -7,8 +7,6 @@ import { describe, it } from 'node:test';
 import { parseBrokerUrl } from '../src/client/transport/broker-target.js';
 import { decodeFrame, encodeFrame, FrameRejected, type Frame, type QueuedAhead } from '../src/protocol/frame.js';
 import { QueuedAheadLog } from '../src/client/sender/queued-ahead-log.js';
-import { FrameCutter } from '../src/client/sender/frame-cutter.js';
-import { framePayloads } from '../src/client/sender/input-frames.js';
 import { DeliveryAudit, REREAD_AFTER_STREAMS } from '../src/client/receiver/delivery-audit.js';
 import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/protocol/sender-record.js';
 import { DEFAULT_TIMINGS } from '../src/client/timings.js';
@@ -366,49 +364,6 @@ describe('the delivery audit', () => {
       [['cut', sent]],
     );
     assert.equal(audit.streamWritten('whole'), true);
-  });
-});
-
-describe('frame cutting', () => {
-  const settings = { frameBytes: 16, lingerMs: 5, partialLineMs: 1000 };
-
-  it('cuts full frames at the last newline', () => {
-    const cutter = new FrameCutter(settings);
-    cutter.push(Buffer.from('abc\ndefgh\nijklmnopqrstu'), 0);
-    assert.equal(cutter.take(0, false)?.toString(), 'abc\ndefgh\n');
-    assert.equal(cutter.take(0, false), null);
-    assert.equal(cutter.take(0, true)?.toString(), 'ijklmnopqrstu');
-  });
-
-  it('sends lines after the linger and holds a partial line up to its limit', () => {
-    const cutter = new FrameCutter(settings);
-    cutter.push(Buffer.from('one\ntw'), 100);
-    assert.equal(cutter.take(104, false), null);
-    assert.equal(cutter.take(105, false)?.toString(), 'one\n');
-    assert.equal(cutter.take(500, false), null);
-    assert.equal(cutter.msUntilDue(500), 600);
-    assert.equal(cutter.take(1100, false)?.toString(), 'tw');
-  });
-
-  it('gives a partial line its time again after the caller held the input back', async () => {
-    const input = new PassThrough();
-    const payloads = framePayloads(input, { frameBytes: 1024, lingerMs: 1, partialLineMs: 300 }, undefined);
-    input.write('one\ntw');
-    assert.equal((await payloads.next()).value?.toString(), 'one\n');
-    // The caller takes over twice the partial line's limit over the frame (a broker outage).
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    input.end('o\n');
-    assert.equal((await payloads.next()).value?.toString(), 'two\n');
-    assert.equal((await payloads.next()).done, true);
-  });
-
-  it('cuts data without newlines at the frame size', () => {
-    const cutter = new FrameCutter(settings);
-    cutter.push(Buffer.alloc(40, 1), 0);
-    assert.equal(cutter.take(0, false)?.length, 16);
-    assert.equal(cutter.take(0, false)?.length, 16);
-    assert.equal(cutter.take(0, false), null);
-    assert.equal(cutter.take(0, true)?.length, 8);
   });
 });
 

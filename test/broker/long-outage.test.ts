@@ -36,7 +36,7 @@ async function sendThroughOutage(name: string, reconnectWindowMs: number): Promi
       target: parseBrokerUrl(proxy.url, 'the test', 'alice', 'alice secret'),
       topics: pipeTopics(name, topicRoot(undefined, 'alice')!),
       input,
-      settings: { ...DEFAULT_SEND_SETTINGS, lingerMs: 1, partialLineMs: 10 },
+      settings: { ...DEFAULT_SEND_SETTINGS, partialLineMs: 10 },
       events: { warn: () => {}, progress: (bytes) => (accepted = bytes) },
       timings: { ...timings, reconnectWindowMs },
     });

@@ -17,7 +17,7 @@ async function pipeUnderAttack(pipes: Pipes, name: string, first: Buffer) {
   const seen: Buffer[] = [];
   forger.on('message', (_topic, payload) => seen.push(payload));
   await forger.subscribeAsync(pipes.topics(name).data, { qos: 0 });
-  const sender = pipes.sendLive(name, { settings: { lingerMs: 1 } });
+  const sender = pipes.sendLive(name);
   sender.input.write(first);
   await until(() => receiver.output().length === first.length, 'the first part at the receiver');
   // The frames so far (the cutter may have sent the part as two, at a newline byte).

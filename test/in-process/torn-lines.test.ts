@@ -24,8 +24,8 @@ onEveryBroker((pipes) => {
     const proxy = await pipes.proxy();
     const { input, run } = pipes.sendLive('torn', {
       via: proxy,
-      // No linger, and one frame in flight: the second waits for the broker, and the input with it.
-      settings: { lingerMs: 0, partialLineMs: 500, maxFramesInFlight: 1 },
+      // One frame in flight: the second waits for the broker, and the input with it.
+      settings: { partialLineMs: 500, maxFramesInFlight: 1 },
       timings: { reconnectWindowMs: Infinity },
     });
     input.write('line 0\n');

@@ -1,12 +1,13 @@
 /**
- * Coalesces what a sender reads into frames. Small writes (log lines) wait up to `lingerMs` so a
- * busy `tail -f` becomes a few frames, not one message per line; frames end at a newline where
- * the data has one, so a receiver that aggregates several senders never tears a line. A partial
- * line waits for its newline up to `partialLineMs` (then goes, for prompts and binary data).
+ * Coalesces what a sender reads into frames by Nagle's rule at the frame level: complete lines go
+ * at once when no frame is in flight, and while frames are in flight they gather until a broker
+ * acknowledgement comes back or a frame is full. A lone line costs no wait; a busy `tail -f` or a
+ * bulk copy becomes a few large frames. Frames end at a newline where the data has one, so a
+ * receiver that aggregates several senders never tears a line. A partial line waits for its
+ * newline up to `partialLineMs` (then goes, for prompts and binary data).
  */
 export interface CutterSettings {
   frameBytes: number;
-  lingerMs: number;
   partialLineMs: number;
 }
 
@@ -43,21 +44,25 @@ export class FrameCutter {
     for (const item of this.pending) item.arrivedAt += ms;
   }
 
-  /** Milliseconds from `now` until a frame is due by time alone; Infinity with nothing pending. */
-  msUntilDue(now: number): number {
+  /**
+   * Milliseconds from `now` until a frame is due with `framesInFlight` frames unacknowledged:
+   * 0 for complete lines with none in flight, a partial line's wait, or Infinity (nothing pending,
+   * or lines waiting for an acknowledgement).
+   */
+  msUntilDue(now: number, framesInFlight: number): number {
     const oldest = this.pending[0];
     if (oldest === undefined) return Infinity;
-    const wait = this.hasNewline() ? this.settings.lingerMs : this.settings.partialLineMs;
-    return Math.max(0, oldest.arrivedAt + wait - now);
+    if (this.hasNewline()) return framesInFlight === 0 ? 0 : Infinity;
+    return Math.max(0, oldest.arrivedAt + this.settings.partialLineMs - now);
   }
 
   /** The next frame's payload if one is due, else null. `atEnd` flushes whatever is left. */
-  take(now: number, atEnd: boolean): Buffer | null {
+  take(now: number, atEnd: boolean, framesInFlight: number): Buffer | null {
     if (this.pendingBytes === 0) return null;
     const { frameBytes } = this.settings;
     if (this.pendingBytes >= frameBytes) return this.cut(this.lineAlignedLength(frameBytes));
     if (atEnd) return this.cut(this.pendingBytes);
-    if (this.msUntilDue(now) > 0) return null;
+    if (this.msUntilDue(now, framesInFlight) > 0) return null;
     return this.cut(this.lineAlignedLength(this.pendingBytes));
   }
 

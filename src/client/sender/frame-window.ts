@@ -16,6 +16,8 @@ export class FrameWindow {
   private acceptedAtConnect = 0;
   /** Connections in a row that closed with a frame in flight and nothing acknowledged. */
   private fruitlessCloses = 0;
+  /** Resolves at the next acknowledgement, for whoever waits for one. */
+  private nextAcknowledgement: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(
     /** Publishes one frame on the connection there is now; null when there is none. */
@@ -36,6 +38,16 @@ export class FrameWindow {
   /** The largest frame in flight, in bytes: what a broker refusing the frames' size refuses. */
   get largestInFlight(): number {
     return Math.max(0, ...[...this.inFlight.values()].map(({ frame }) => frame.length));
+  }
+
+  /** Resolves when the broker next acknowledges a frame. */
+  acknowledged(): Promise<void> {
+    if (this.nextAcknowledgement === null) {
+      let resolve = () => {};
+      const promise = new Promise<void>((settle) => (resolve = settle));
+      this.nextAcknowledgement = { promise, resolve };
+    }
+    return this.nextAcknowledgement.promise;
   }
 
   /** A connection opened: what it gets acknowledged counts from here. */
@@ -89,6 +101,8 @@ export class FrameWindow {
         if (!this.inFlight.delete(seq)) return;
         this.accepted += pending.length;
         this.progress?.(this.accepted);
+        this.nextAcknowledgement?.resolve();
+        this.nextAcknowledgement = null;
         this.changed();
       },
       () => {

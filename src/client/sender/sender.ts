@@ -228,7 +228,7 @@ class StreamPublisher {
   }
 
   async sendInput(): Promise<void> {
-    for await (const payload of framePayloads(this.request.input, this.fitted, this.request.signal))
+    for await (const payload of framePayloads(this.request.input, this.fitted, this.request.signal, this.window))
       await this.sendData(payload);
     await this.publishFrame('end', this.hash.digest());
     await this.waitFor(() => this.window.framesInFlight === 0);

@@ -6,7 +6,6 @@ export interface SendSettings {
   frameBytes: number;
   /** Most bytes of this stream that may be sent but not yet written by a receiver. */
   capacityBytes: number;
-  lingerMs: number;
   partialLineMs: number;
   /** Most frames published but not yet acknowledged by the broker. */
   maxFramesInFlight: number;
@@ -21,7 +20,6 @@ export interface SendSettings {
 export const DEFAULT_SEND_SETTINGS: SendSettings = {
   frameBytes: 1024 * 1024,
   capacityBytes: 32 * 1024 * 1024,
-  lingerMs: 5,
   partialLineMs: 1000,
   maxFramesInFlight: 16,
   maxUnreadFrames: 200,
