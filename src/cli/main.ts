@@ -1,15 +1,17 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { PipeError } from '../protocol/errors.js';
-import { brokerCert, brokerStatus, brokerStop, runBroker } from './broker-command.js';
 import { LISTENER_FLAGS, type BrokerServeFlags } from './broker-options.js';
-import { brokerUser } from './broker-users-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { say } from './messages.js';
 import { describeFailure } from './remedies.js';
-import { transfer } from './transfer-commands.js';
 
 declare const SKYPIPE_VERSION: string;
+
+// Each command's code (the MQTT client, the broker) is loaded when that command runs: `--version`,
+// `--help` and a usage error start without it.
+const transfer: typeof import('./transfer-commands.js').transfer = async (...args) =>
+  (await import('./transfer-commands.js')).transfer(...args);
 
 const EPILOGUE = `With no NAME, the default pipe. Sends when standard input is a pipe or a file, receives otherwise;
 scripts should say 'send' or 'recv'. Broker: --url, else SKYPIPE_URL, else a local broker that
@@ -206,13 +208,14 @@ async function main(): Promise<number> {
       },
       (argv) =>
         run(async () => {
+          const { brokerCert, brokerStatus, brokerStop, runBroker } = await import('./broker-command.js');
           if (argv.action === 'status') return brokerStatus();
           if (argv.action === 'stop') return brokerStop();
           if (argv.action === 'cert') return brokerCert(argv.dir, (argv.name ?? []).map(String), argv.force === true);
           if (argv.action === 'user') {
             if (argv.operation === undefined)
               throw new PipeError("'skypipe broker user' needs add, remove or list", 'usage');
-            return brokerUser(argv.operation, argv.user, argv.users);
+            return (await import('./broker-users-command.js')).brokerUser(argv.operation, argv.user, argv.users);
           }
           if (argv.operation !== undefined)
             throw new PipeError(`'skypipe broker ${argv.action}' takes no '${argv.operation}'`, 'usage');
