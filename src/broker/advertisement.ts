@@ -13,15 +13,20 @@ const isAdvertisementTopic = (topic: string): boolean => topic === SUFFIX || top
 /**
  * Answers a subscription to `<root>/%broker` under any root with the broker's advertisement, as a
  * retained message sent right after the SUBACK: every user and topic prefix gets it, and nothing
- * is stored.
+ * is stored. A persistent session that is still being sent what was queued for it gets the answer
+ * after all of it (aedes lets its SUBSCRIBE through meanwhile): so a client learns, without
+ * waiting for quiet, that it has seen the whole queue (`queueFirst`).
  */
 export function answerAdvertisementSubscriptions(aedes: Aedes, advertisement: BrokerAdvertisement): void {
-  const payload = encodeAdvertisement(advertisement);
+  const payload = encodeAdvertisement({ ...advertisement, queueFirst: true });
   aedes.on('subscribe', (subscriptions, client) => {
     for (const { topic, qos } of subscriptions) {
       // 128: refused; the namespace rules decided that the client may not see it.
       if ((qos as number) === 128 || !isAdvertisementTopic(topic)) continue;
-      client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, () => {});
+      const answer = () =>
+        client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, () => {});
+      if (client.connected) answer();
+      else client.once('connected', answer);
     }
   });
 }

@@ -5,13 +5,18 @@ export interface BrokerLimits {
   receiveMaximum?: number;
   /** Most unread bytes a stream should keep in a pipe (a skypipe broker's advertisement). */
   pipeCapacity?: number;
+  /**
+   * The broker answers the advertisement subscription of a resumed persistent session only after
+   * every message queued for the session: its answer marks the end of the queue.
+   */
+  queueFirst?: boolean;
 }
 
 /**
  * What a skypipe broker says about itself to a client that subscribes to `<root>/%broker` (a level
  * no pipe name encodes to): a JSON object, sent as a retained message right after the SUBACK.
  *
- *   {"skypipe": "0.1.0", "maximumPacketSize": 2097152, "pipeCapacity": 33554432}
+ *   {"skypipe": "0.1.0", "maximumPacketSize": 2097152, "pipeCapacity": 33554432, "queueFirst": true}
  *
  * Other brokers hold nothing there, and the client keeps its own settings.
  */
@@ -24,6 +29,8 @@ export interface BrokerAdvertisement {
   pipeCapacity?: number;
   /** Sent alone, just before the broker closes a sender's connection: why it takes no more of its stream. */
   refused?: string;
+  /** See BrokerLimits. */
+  queueFirst?: boolean;
 }
 
 export const ADVERTISEMENT_LEVEL = '%broker';
@@ -49,8 +56,9 @@ export function parseAdvertisement(payload: Buffer): (BrokerLimits & { refused?:
   }
   if (typeof value !== 'object' || value === null || typeof (value as BrokerAdvertisement).skypipe !== 'string')
     return undefined;
-  const { maximumPacketSize, pipeCapacity, refused } = value as BrokerAdvertisement;
+  const { maximumPacketSize, pipeCapacity, refused, queueFirst } = value as BrokerAdvertisement;
   const limits: BrokerLimits & { refused?: string } = {};
+  if (queueFirst === true) limits.queueFirst = true;
   if (typeof refused === 'string') limits.refused = refused.slice(0, 300);
   if (positive(maximumPacketSize)) limits.maximumPacketSize = maximumPacketSize;
   if (positive(pipeCapacity)) limits.pipeCapacity = pipeCapacity;

@@ -7,7 +7,6 @@ import { encodeFrame, STREAM_ID_BYTES, type FrameType, type QueuedAhead } from '
 import { parseProgress } from '../../protocol/progress.js';
 import { CONNECTED_RECORD, encodeSentRecord } from '../../protocol/sender-record.js';
 import { displayName } from '../../protocol/topics.js';
-import { PresenceWatch } from '../presence-watch.js';
 import { timingsWith, type Timings } from '../timings.js';
 import { publish, randomClientId, subscribe } from '../transport/connection.js';
 import { CONNECTION_INTERRUPTED, Link } from '../transport/link.js';
@@ -17,6 +16,7 @@ import { FrameWindow } from './frame-window.js';
 import { framePayloads } from './input-frames.js';
 import { SenderHeartbeat } from './heartbeat.js';
 import { ensureMailbox } from './mailbox-check.js';
+import { announceAndLook } from './pipe-at-start.js';
 import type { SendRequest } from './request.js';
 import { fitToBroker, type SendSettings } from './settings.js';
 
@@ -201,27 +201,31 @@ class StreamPublisher {
    * PUBACK, so its limits are known when this is done.
    */
   private async announce(): Promise<void> {
-    await subscribe(this.link.client, [this.progressTopic, this.request.topics.advertisement], 0);
-    await publish(this.link.client, this.senderTopic, CONNECTED_RECORD, { qos: 1, retain: true });
+    const client = this.link.client;
+    // Written together, handled in order: the subscription's answers come before the PUBACK.
+    const subscribed = subscribe(client, [this.progressTopic, this.request.topics.advertisement], 0);
+    const recorded = publish(client, this.senderTopic, CONNECTED_RECORD, { qos: 1, retain: true });
+    await Promise.all([subscribed, recorded]);
   }
 
   /** Announces the stream, fits the settings to the broker's limits, and makes sure the pipe buffers if nobody receives. */
   prepare(): Promise<void> {
     return this.throughCuts(async () => {
       const { target, topics, events } = this.request;
-      await this.announce();
-      this.settings = fitToBroker(this.request.settings, tighter(this.limits, this.advertised), topics.data);
       const client = this.link.client;
-      const presence = await PresenceWatch.start(client, topics, events.warn);
-      if (presence.current === null)
-        this.queuedAhead = await ensureMailbox(
+      const pipe = await announceAndLook(client, topics, () => this.announce(), events.warn);
+      this.settings = fitToBroker(this.request.settings, tighter(this.limits, this.advertised), topics.data);
+      if (!pipe.consumed)
+        this.queuedAhead = await ensureMailbox({
           target,
           topics,
-          client,
-          events.warn,
-          this.timings,
-          () => this.request.signal?.aborted === true,
-        );
+          own: client,
+          warn: events.warn,
+          timings: this.timings,
+          stopped: () => this.request.signal?.aborted === true,
+          queueFirst: this.advertised.queueFirst === true,
+          markedBefore: pipe.marked,
+        });
       this.phase = 'sending';
       this.heartbeat.start();
     });

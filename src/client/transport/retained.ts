@@ -20,17 +20,30 @@ export async function readRetained(
   echoBase: string,
   keep = false,
 ): Promise<Buffer | null> {
+  return (await readRetainedTopics(client, [topic], echoBase, keep ? [topic] : [])).get(topic) ?? null;
+}
+
+/**
+ * readRetained for several topics in one exchange: one SUBSCRIBE, one echo. The topics in `keep`
+ * stay subscribed. Returns each topic's retained payload, or null.
+ */
+export async function readRetainedTopics(
+  client: MqttClient,
+  topics: string[],
+  echoBase: string,
+  keep: string[] = [],
+): Promise<Map<string, Buffer | null>> {
   const echoTopic = `${echoBase}/${(echoes += 1)}`;
-  let retained: Buffer | null = null;
+  const retained = new Map<string, Buffer | null>(topics.map((topic) => [topic, null]));
   const onMessage = (incoming: string, payload: Buffer) => {
-    if (incoming === topic) retained = payload;
+    if (retained.has(incoming)) retained.set(incoming, payload);
   };
   client.on('message', onMessage);
   try {
-    await echoThrough(client, echoTopic, () => subscribe(client, [topic, echoTopic], 0));
+    await echoThrough(client, echoTopic, () => subscribe(client, [...topics, echoTopic], 0));
   } finally {
     client.removeListener('message', onMessage);
-    if (client.connected) client.unsubscribe(keep ? [echoTopic] : [topic, echoTopic]);
+    if (client.connected) client.unsubscribe([echoTopic, ...topics.filter((topic) => !keep.includes(topic))]);
   }
   return retained;
 }
