@@ -95,10 +95,18 @@ export function chart(results: FigureResult[], info: RunInfo): string {
       parts.push(
         `<rect x="${PLOT_LEFT}" y="${middle - BAR / 2}" width="${(end - PLOT_LEFT).toFixed(1)}" height="${BAR}" fill="${colour}"/>`,
       );
-      parts.push(text(end + 5, middle + 4, ratioText(result.ratio), `fill="${colour}" font-weight="bold"`));
       const goalX = x(result.goalRatio);
       parts.push(
         `<line x1="${goalX.toFixed(1)}" y1="${middle - ROW / 2 + 4}" x2="${goalX.toFixed(1)}" y2="${middle + ROW / 2 - 4}" stroke="black" stroke-width="2" stroke-dasharray="4 3"/>`,
+      );
+      // Drawn over the goal line, with a white outline that keeps it legible where they cross.
+      parts.push(
+        text(
+          end + 5,
+          middle + 4,
+          ratioText(result.ratio),
+          `fill="${colour}" font-weight="bold" stroke="white" stroke-width="3" paint-order="stroke"`,
+        ),
       );
     }
     parts.push(text(PLOT_RIGHT + 20, middle - 3, `goal ${goalText(result)}`));

@@ -1,13 +1,34 @@
 // `echo hi | skypipe send` into a pipe nobody reads, beside a bare MQTT.js script that connects,
 // publishes once at QoS 1 and ends: both whole processes, through our durable broker.
 import { resolve } from 'node:path';
-import type { Figure } from '../context.js';
+import type { Context, Figure } from '../context.js';
 import { timedRun } from '../process-time.js';
+import type { Scope } from '../scope.js';
 import { median, ms } from '../stats.js';
 import { SKYPIPE } from '../../test/harness.js';
 
 const ONE_PUBLISH = resolve(import.meta.dirname, '../one-publish.js');
 const SAMPLES = 7;
+
+/**
+ * The anchor script's median through stock Mosquitto, for the notes: how much of the anchor is our
+ * broker's, and how much a fresh node process loading MQTT.js.
+ */
+async function throughMosquitto(context: Context, scope: Scope): Promise<string> {
+  let url: string;
+  try {
+    url = (await context.brokers.stock('mosquitto')).url;
+  } catch (error) {
+    return `the anchor through stock Mosquitto: not measured (${(error as Error).message})`;
+  }
+  const times: number[] = [];
+  for (let round = 0; round <= SAMPLES; round++) {
+    scope.check();
+    const time = await timedRun(process.execPath, [ONE_PUBLISH, url, `bench/idle/${round}`]);
+    if (round > 0) times.push(time);
+  }
+  return `the anchor through stock Mosquitto instead: ${ms(median(times))} (median of ${SAMPLES})`;
+}
 
 export const idleSend: Figure = {
   spec: {
@@ -41,7 +62,10 @@ export const idleSend: Figure = {
     return {
       value: median(skypipe),
       anchor: median(bare),
-      notes: [`median of ${SAMPLES} each; skypipe ${skypipe.map(ms).join(', ')}`],
+      notes: [
+        `median of ${SAMPLES} each; skypipe ${skypipe.map(ms).join(', ')}; bare ${bare.map(ms).join(', ')}`,
+        await throughMosquitto(context, scope),
+      ],
     };
   },
 };
