@@ -2,7 +2,7 @@
 // aedes that drops the frames a test picks, as a broker over its queue limit does.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import { decodeFrame, type Frame } from '../../src/protocol/frame.js';
 import { BrokerDir } from '../broker/in-process-broker.js';
 
@@ -54,6 +54,7 @@ export async function startDroppingBroker(drops: (clientId: string, frame: Frame
       return frame.type !== 'sync' && drops(client.id, frame) ? null : packet;
     },
   });
+  clearRefusedExactly((aedes as unknown as { persistence: OutgoingQueue }).persistence);
   const server: Server = createServer((socket) => aedes.handle(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -64,5 +65,40 @@ export async function startDroppingBroker(drops: (clientId: string, frame: Frame
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** The part of an aedes persistence that holds a durable session's outgoing queue. */
+interface OutgoingQueue {
+  outgoingUpdate(client: Client, packet: Queued): Promise<void>;
+  outgoingClearMessageId(client: Client, packet: Queued): Promise<Queued | undefined>;
+}
+
+/** A message as aedes queues it: `messageId` is its packet id, once it has one. */
+interface Queued {
+  brokerId: string;
+  brokerCounter: number;
+  messageId?: number | string;
+}
+
+/**
+ * Makes aedes forget exactly the message that authorizeForward refused. For a durable session it
+ * clears the refused message from the session's queue by its packet id, which that message has not
+ * been given (aedes numbers a message only on its way out): the memory persistence then removes the
+ * first queued message without one, which is another that is on its way out if two came in one
+ * read. aedes then fails to number that one ("no such packet"), never sends it and closes the
+ * connection: a frame the test chose to deliver is lost. Here the refused message gets a packet id
+ * of its own first (outgoingUpdate finds it by brokerId and brokerCounter), and is cleared by it.
+ */
+function clearRefusedExactly(persistence: OutgoingQueue): void {
+  const update = persistence.outgoingUpdate.bind(persistence);
+  const clear = persistence.outgoingClearMessageId.bind(persistence);
+  persistence.outgoingClearMessageId = (client, packet) => {
+    if (packet.messageId !== undefined) return clear(client, packet);
+    // Never a real packet id (1-65535), so never another message's. The memory persistence does
+    // each call at once: nothing (a reconnect's replay of the queue) comes between the two.
+    const refused = { ...packet, messageId: `refused ${packet.brokerId} ${packet.brokerCounter}` };
+    update(client, refused).catch(() => {}); // not in the session's queue (a retained message): nothing to clear
+    return clear(client, refused);
   };
 }
