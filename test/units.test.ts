@@ -3,11 +3,14 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
+import type { MqttClient } from 'mqtt';
 import { describe, it } from 'node:test';
 import { parseBrokerUrl } from '../src/client/transport/broker-target.js';
 import { decodeFrame, encodeFrame, FrameRejected, type Frame, type QueuedAhead } from '../src/protocol/frame.js';
 import { QueuedAheadLog } from '../src/client/sender/queued-ahead-log.js';
 import { DeliveryAudit, REREAD_AFTER_STREAMS } from '../src/client/receiver/delivery-audit.js';
+import { DroppedStreams } from '../src/client/receiver/dropped-streams.js';
+import type { StreamRecords } from '../src/client/receiver/stream-records.js';
 import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/protocol/sender-record.js';
 import { DEFAULT_TIMINGS } from '../src/client/timings.js';
 import { StreamAssembler, type Verdict } from '../src/client/receiver/stream-assembler.js';
@@ -226,6 +229,58 @@ describe('the order of buffered streams', () => {
     assert.throws(
       () => plain.assembler.checkGaps(Date.now() + DEFAULT_TIMINGS.gapTimeoutMs + 1000),
       /^PipeError: the broker dropped frames of a stream after 0 bytes/,
+    );
+  });
+
+  it('writes what came of a stream held behind one queued ahead before it names the rest of it dropped', async () => {
+    const warnings: string[] = [];
+    const { assembler, accept, text, acks } = consumer(true, (message) => warnings.push(message));
+    const markers: Buffer[] = [];
+    const client = {
+      connected: true,
+      once: () => {},
+      removeListener: () => {},
+      publish: (_topic: string, payload: Buffer, _options: object, done: (error?: Error) => void) => {
+        markers.push(payload);
+        done();
+      },
+    } as unknown as MqttClient;
+    const records = { clear: () => {}, writtenBefore: async () => null } as unknown as StreamRecords;
+    const topics = pipeTopics('held');
+    const dropped = new DroppedStreams(
+      {
+        records,
+        streams: assembler,
+        consumerClient: () => client,
+        rereadRecords: () => {},
+        queued: () => false,
+        lastDeliveryAt: () => 0,
+        stopped: () => false,
+        fail: (error) => assert.fail(String(error)),
+        warn: (message) => warnings.push(message),
+      },
+      topics,
+      true,
+      DEFAULT_TIMINGS,
+    );
+    const { auditAfterMs, gapTimeoutMs } = DEFAULT_TIMINGS;
+    // b's first frame waits for a, which does not come; b's end does not come either.
+    await accept(data(b, 0, 0, 'b1\n', [{ streamId: hex(a), through: 3, withEnd: false }]));
+    dropped.frameArrived(hex(b), false, Date.now());
+    dropped.onSenderRecord(topics.sender(hex(b)), encodeSentRecord(10, 'there', new Date()));
+    dropped.check(Date.now() + auditAfterMs + 1);
+    assert.equal(markers.length, 1, 'a sync marker');
+    dropped.syncArrived(decodeFrame(markers[0]!).streamId.toString('hex'));
+    dropped.check(Date.now() + gapTimeoutMs + 1000);
+    assert.deepEqual([text(), acks(), warnings], ['', 0, []], 'what came of b is not thrown away');
+    assembler.notAhead(hex(a));
+    await assembler.writeReleased();
+    assert.deepEqual([text(), acks()], ['b1\n', 1]);
+    dropped.check(Date.now() + 2 * gapTimeoutMs + 2000);
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0]!,
+      /^the broker dropped the rest of a 10 bytes stream sent from there at .* after 3 bytes of/,
     );
   });
 

@@ -16,6 +16,8 @@ export interface DroppedStreamsHost {
   streams: {
     notAhead(streamId: string): void;
     isOpen(streamId: string): boolean;
+    /** Whether the next frame of the stream to write has come and waits its turn. */
+    waitsItsTurn(streamId: string): boolean;
     readonly started: boolean;
     abandon(streamId: string, reason: string, fix?: string): void;
     endedWrong(streamId: string, message: string): void;
@@ -183,8 +185,10 @@ export class DroppedStreams {
       const marker = encodeFrame({ type: 'sync', streamId, seq: 0, offset: 0, payload: Buffer.alloc(0) });
       publish(client, this.topics.data, marker, { qos: 1 }).catch(() => {});
     }
-    const dropped = this.audit.takeDropped(now, (streamId) => this.host.queued(streamId));
     const { streams, records } = this.host;
+    // Frames that came are written first, even those held behind a stream queued ahead that this
+    // check finds dropped too: giving up on their stream would take them out of the pipe unwritten.
+    const dropped = this.audit.takeDropped(now, (id) => this.host.queued(id) || streams.waitsItsTurn(id));
     for (const [streamId] of dropped) {
       records.clear(streamId);
       streams.notAhead(streamId);

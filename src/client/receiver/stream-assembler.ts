@@ -50,7 +50,7 @@ export class StreamAssembler {
       state = newStreamState(Date.now());
       this.streams.set(id, state);
       state.held.set(frame.offset, { frame, ack });
-      const start = (await this.events.startOf(id, frame)) ?? this.lowestHeld(state);
+      const start = (await this.events.startOf(id, frame)) ?? Math.min(...state.held.keys());
       state.nextOffset = start;
       if (start === 0) state.hash = createHash('sha256');
       else this.events.joined(id, start);
@@ -139,6 +139,12 @@ export class StreamAssembler {
     return this.streams.has(id);
   }
 
+  /** Whether the next frame of the stream to write has come and waits its turn (its start, or streams queued ahead). */
+  waitsItsTurn(id: string): boolean {
+    const state = this.streams.get(id);
+    return state !== undefined && (state.nextOffset === null ? state.held.size > 0 : state.held.has(state.nextOffset));
+  }
+
   /** Whether frames of any stream have come that have not ended. */
   get hasOpenStreams(): boolean {
     return this.streams.size > 0;
@@ -202,10 +208,6 @@ export class StreamAssembler {
       if (state.gapSince !== null) state.gapSince = now;
       if (state.waitingSince !== null) state.waitingSince = now;
     }
-  }
-
-  private lowestHeld(state: StreamState): number {
-    return Math.min(...state.held.keys());
   }
 
   private async writeReady(id: string, state: StreamState): Promise<Verdict> {
