@@ -11,27 +11,28 @@ export function firstOf<T>(
   dueMs: number,
   signal: AbortSignal | undefined,
 ): Promise<T | 'due' | 'aborted'> {
-  return new Promise((resolve, reject) => {
-    let slot: { resolve: (value: T | 'due' | 'aborted') => void; reject: (error: unknown) => void } | null = {
-      resolve,
-      reject,
-    };
-    const settle = (settling: (into: NonNullable<typeof slot>) => void) => {
-      if (slot === null) return;
-      const into = slot;
-      slot = null;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      settling(into);
-    };
-    const onAbort = () => settle((into) => into.resolve('aborted'));
-    const timer = Number.isFinite(dueMs) ? setTimeout(() => settle((into) => into.resolve('due')), dueMs) : undefined;
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    for (const promise of promises)
-      promise.then(
-        (value) => settle((into) => into.resolve(value)),
-        (error: unknown) => settle((into) => into.reject(error)),
-      );
-  });
+  type Outcome = T | 'due' | 'aborted';
+  // No closure below refers to `promises` or to the result: what a late promise's reaction
+  // keeps is this slot, emptied once the first thing came.
+  let slot: { resolve: (outcome: Outcome) => void; reject: (error: unknown) => void } | null = null;
+  const result = new Promise<Outcome>((resolve, reject) => (slot = { resolve, reject }));
+  const settle = (outcome: { value: Outcome } | { error: unknown }) => {
+    if (slot === null) return;
+    const { resolve, reject } = slot;
+    slot = null;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    if ('error' in outcome) reject(outcome.error);
+    else resolve(outcome.value);
+  };
+  const onAbort = () => settle({ value: 'aborted' });
+  const timer = Number.isFinite(dueMs) ? setTimeout(() => settle({ value: 'due' }), dueMs) : undefined;
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  for (const promise of promises)
+    promise.then(
+      (value) => settle({ value }),
+      (error: unknown) => settle({ error }),
+    );
+  return result;
 }
