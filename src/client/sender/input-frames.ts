@@ -14,7 +14,8 @@ export interface FramesInFlight {
  * The payloads of a stream's frames, cut from the input as it comes (see FrameCutter): a frame
  * goes when it is full, at a line's end when nothing is in flight or the broker acknowledges a
  * frame, a partial line after its wait, and the rest at EOF. Reading waits while the caller
- * handles a payload, so a full pipe holds the input back.
+ * handles a payload, so a full pipe holds the input back. Each payload comes after
+ * `settings.headroom` free bytes, for its frame header.
  */
 export async function* framePayloads(
   input: Readable,
