@@ -1,14 +1,16 @@
-// What a sender holds in memory: a full pipe's worth of frames and the frame being cut, not what it
-// has read before. Counted in bytes still reachable
+// What a sender holds in memory: a full pipe's worth of frames and the frame being cut, not what
+// it has read before, and no second copy of a frame in MQTT.js. Counted in bytes still reachable
 // after a full GC, not in resident memory: that depends on the machine.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { it } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { IPublishPacket } from 'mqtt';
 import { DEFAULT_SEND_SETTINGS, parseBrokerUrl, send } from '../../src/client/index.js';
+import { connect, disconnect, publish, randomClientId } from '../../src/client/transport/connection.js';
 import { until } from '../harness.js';
 import { startOurBroker } from './broker.js';
 import { describeOn } from './pipes.js';
@@ -18,6 +20,25 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 describeOn('skypipe', FAST_TIMINGS, startOurBroker, (pipes) => {
+  it('publishes a frame without MQTT.js copying it into its outgoing store', async () => {
+    const { client } = await connect(parseBrokerUrl(pipes.url, 'the test'), {
+      clientId: randomClientId('sender'),
+      clean: true,
+    });
+    const stored: unknown[] = [];
+    const store = client.outgoingStore;
+    const put = store.put.bind(store);
+    store.put = (packet, callback) => {
+      stored.push((packet as IPublishPacket).payload);
+      return put(packet, callback);
+    };
+    const frame = randomBytes(64 * 1024);
+    await publish(client, `${pipes.root}/uncopied`, frame, { qos: 1 });
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0], frame, 'the store holds a copy of the frame');
+    await disconnect(client);
+  });
+
   it('holds no more of its input than a frame while the pipe is full', async () => {
     const chunkBytes = 16 * 1024;
     const settings = { ...DEFAULT_SEND_SETTINGS, frameBytes: 64 * 1024, capacityBytes: 1024 * 1024 };
