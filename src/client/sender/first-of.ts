@@ -2,8 +2,8 @@
  * Waits for the first of some promises, a deadline and an abort, and leaves nothing behind once
  * it has one. Promise.race attaches a reaction to each promise it races that keeps the race's
  * result reachable until that promise settles: raced once per input chunk against an abort that
- * never comes, or a deadline a second away, it kept every chunk the sender ever read (a 1 GiB
- * send held 1 GiB). Here a promise that settles late finds an emptied slot, the timer is cleared
+ * never comes, or a deadline a second away, it kept every chunk the sender ever read (a 256 MiB
+ * send held all 256). Here a promise that settles late finds an emptied slot, the timer is cleared
  * and the abort listener removed.
  */
 export function firstOf<T>(
