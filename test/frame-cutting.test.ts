@@ -1,8 +1,11 @@
 // Frame cutting: how a sender's input becomes frames, by Nagle's rule at the frame level, with
 // lines kept whole. The cutter with a clock the test gives; the input side with a stream.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { setImmediate as turn } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { FrameCutter } from '../src/client/sender/frame-cutter.js';
 import { framePayloads } from '../src/client/sender/input-frames.js';
 
@@ -73,5 +76,34 @@ describe('frame cutting', () => {
     assert.equal(cutter.take(0, false, 0)?.length, 16);
     assert.equal(cutter.take(0, false, 0), null);
     assert.equal(cutter.take(0, true, 0)?.length, 8);
+  });
+
+  it('holds none of the input it has framed, under an abort signal and a wait for a partial line', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const chunkBytes = 16 * 1024;
+    const read: WeakRef<ArrayBuffer>[] = [];
+    // No newline: every wait for more input has a partial line's deadline.
+    const input = Readable.from(
+      (function* () {
+        for (let index = 0; index < 64; index += 1) {
+          const chunk = Buffer.alloc(chunkBytes, 0x61);
+          read.push(new WeakRef(chunk.buffer));
+          yield chunk;
+        }
+      })(),
+    );
+    const controller = new AbortController();
+    const settings = { frameBytes: 4 * chunkBytes, partialLineMs: 5000 };
+    let framed = 0;
+    for await (const payload of framePayloads(input, settings, controller.signal, noneInFlight))
+      framed += payload.length;
+    assert.equal(framed, 64 * chunkBytes);
+    await turn();
+    gc();
+    const held = read.filter((chunk) => chunk.deref() !== undefined).length;
+    // Counted in bytes: the signal, still live, and the deadlines must not keep what was read.
+    assert.ok(held * chunkBytes <= settings.frameBytes, `${held * chunkBytes} bytes of input still held`);
+    controller.abort();
   });
 });

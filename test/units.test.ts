@@ -6,7 +6,16 @@ import { PassThrough } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import { describe, it } from 'node:test';
 import { parseBrokerUrl } from '../src/client/transport/broker-target.js';
-import { decodeFrame, encodeFrame, FrameRejected, type Frame, type QueuedAhead } from '../src/protocol/frame.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  frameRoom,
+  FrameRejected,
+  HEADER_BYTES,
+  sealFrame,
+  type Frame,
+  type QueuedAhead,
+} from '../src/protocol/frame.js';
 import { QueuedAheadLog } from '../src/client/sender/queued-ahead-log.js';
 import { DeliveryAudit, REREAD_AFTER_STREAMS } from '../src/client/receiver/delivery-audit.js';
 import { DroppedStreams } from '../src/client/receiver/dropped-streams.js';
@@ -65,6 +74,16 @@ describe('frames', () => {
     assert.equal(frame.seq, 7);
     assert.equal(frame.offset, 2 ** 40);
     assert.deepEqual(frame.payload, payload);
+  });
+
+  it('are built in place, in the room in front of their payload, as encodeFrame builds them', () => {
+    const header = { type: 'data' as const, streamId: randomBytes(16), seq: 3, offset: 5000 };
+    const payload = randomBytes(1000);
+    const room = frameRoom(payload.length);
+    payload.copy(room, HEADER_BYTES);
+    const sealed = sealFrame(room, header);
+    assert.equal(sealed, room);
+    assert.deepEqual(sealed, encodeFrame({ ...header, payload }));
   });
 
   it('reject what is not a version-1 frame', () => {

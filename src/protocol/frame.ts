@@ -58,17 +58,44 @@ export interface Frame {
   queuedAhead?: QueuedAhead[];
 }
 
+/** A frame's header fields: all but its body. */
+export type FrameHeader = Omit<Frame, 'payload' | 'queuedAhead'>;
+
+/**
+ * Room for a frame whose payload is `payloadBytes` long: the payload goes at HEADER_BYTES, and
+ * sealFrame then writes the header in front of it. A sender cuts its input straight into this,
+ * so each payload byte is copied once on its way to the socket, not again into a frame.
+ */
+export function frameRoom(payloadBytes: number): Buffer {
+  return Buffer.allocUnsafe(HEADER_BYTES + payloadBytes);
+}
+
+/** Writes the header into the room at the front of `room` (see frameRoom), which becomes the frame. */
+export function sealFrame(room: Buffer, header: FrameHeader): Buffer {
+  writeHeader(room, header, false);
+  return room;
+}
+
+/** A frame in one allocation; the payload is copied in once. */
 export function encodeFrame(frame: Frame): Buffer {
-  const header = Buffer.alloc(HEADER_BYTES);
-  header[0] = MAGIC_0;
-  header[1] = MAGIC_1;
-  header[2] = FRAME_VERSION;
   const ahead = frame.queuedAhead ?? [];
-  header[3] = TYPE_CODES[frame.type] | (ahead.length > 0 ? NOTE_FLAG : 0);
-  frame.streamId.copy(header, 4, 0, STREAM_ID_BYTES);
-  header.writeUInt32BE(frame.seq, 20);
-  header.writeBigUInt64BE(BigInt(frame.offset), 24);
-  return Buffer.concat(ahead.length > 0 ? [header, encodeNote(ahead), frame.payload] : [header, frame.payload]);
+  const noteBytes = ahead.length > 0 ? 1 + ahead.length * NOTE_ENTRY_BYTES : 0;
+  const message = Buffer.allocUnsafe(HEADER_BYTES + noteBytes + frame.payload.length);
+  writeHeader(message, frame, ahead.length > 0);
+  if (ahead.length > 0) writeNote(message.subarray(HEADER_BYTES, HEADER_BYTES + noteBytes), ahead);
+  frame.payload.copy(message, HEADER_BYTES + noteBytes);
+  return message;
+}
+
+function writeHeader(message: Buffer, header: FrameHeader, withNote: boolean): void {
+  message[0] = MAGIC_0;
+  message[1] = MAGIC_1;
+  message[2] = FRAME_VERSION;
+  message[3] = TYPE_CODES[header.type] | (withNote ? NOTE_FLAG : 0);
+  // Zeros after a short stream id, as when frames were built in zeroed memory.
+  message.fill(0, 4 + header.streamId.copy(message, 4, 0, STREAM_ID_BYTES), 4 + STREAM_ID_BYTES);
+  message.writeUInt32BE(header.seq, 20);
+  message.writeBigUInt64BE(BigInt(header.offset), 24);
 }
 
 /** Why a message on a data topic is not a frame this version can use. */
@@ -111,8 +138,9 @@ export function readFrame(payload: Buffer | string): Frame | FrameRejected {
   }
 }
 
-function encodeNote(entries: QueuedAhead[]): Buffer {
-  const note = Buffer.alloc(1 + entries.length * NOTE_ENTRY_BYTES);
+/** Writes the note naming `entries` into `note`, which has exactly its length. */
+function writeNote(note: Buffer, entries: QueuedAhead[]): void {
+  note.fill(0);
   note[0] = entries.length;
   entries.forEach((entry, index) => {
     const at = 1 + index * NOTE_ENTRY_BYTES;
@@ -120,7 +148,6 @@ function encodeNote(entries: QueuedAhead[]): Buffer {
     note.writeBigUInt64BE(BigInt(entry.through), at + STREAM_ID_BYTES);
     note[at + STREAM_ID_BYTES + 8] = entry.withEnd ? 1 : 0;
   });
-  return note;
 }
 
 function decodeNote(body: Buffer): { entries: QueuedAhead[]; rest: Buffer } {

@@ -9,6 +9,11 @@
 export interface CutterSettings {
   frameBytes: number;
   partialLineMs: number;
+  /**
+   * Bytes left free in front of each payload taken, for the frame header: the payload is copied
+   * once, into the frame it goes in (see frameRoom). None by default.
+   */
+  headroom?: number;
 }
 
 interface Pending {
@@ -56,7 +61,10 @@ export class FrameCutter {
     return Math.max(0, oldest.arrivedAt + this.settings.partialLineMs - now);
   }
 
-  /** The next frame's payload if one is due, else null. `atEnd` flushes whatever is left. */
+  /**
+   * The next frame's payload if one is due, else null, after `headroom` free bytes in a buffer of
+   * its own. `atEnd` flushes whatever is left.
+   */
   take(now: number, atEnd: boolean, framesInFlight: number): Buffer | null {
     if (this.pendingBytes === 0) return null;
     const { frameBytes } = this.settings;
@@ -85,21 +93,18 @@ export class FrameCutter {
   }
 
   private cut(length: number): Buffer {
-    const parts: Buffer[] = [];
-    let remaining = length;
-    while (remaining > 0) {
+    const headroom = this.settings.headroom ?? 0;
+    // A copy even of one whole chunk: the frame header goes in front of it.
+    const taken = Buffer.allocUnsafe(headroom + length);
+    let at = headroom;
+    while (at < taken.length) {
       const head = this.pending[0]!;
-      if (head.chunk.length <= remaining) {
-        parts.push(head.chunk);
-        remaining -= head.chunk.length;
-        this.pending.shift();
-      } else {
-        parts.push(head.chunk.subarray(0, remaining));
-        head.chunk = head.chunk.subarray(remaining);
-        remaining = 0;
-      }
+      const copied = head.chunk.copy(taken, at, 0, taken.length - at);
+      at += copied;
+      if (copied === head.chunk.length) this.pending.shift();
+      else head.chunk = head.chunk.subarray(copied);
     }
     this.pendingBytes -= length;
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+    return taken;
   }
 }

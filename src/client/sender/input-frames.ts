@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import { interrupted, PipeError } from '../../protocol/errors.js';
+import { firstOf } from './first-of.js';
 import { FrameCutter, type CutterSettings } from './frame-cutter.js';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The sender's frames on their way to the broker, as the cutter needs to know them. */
 export interface FramesInFlight {
@@ -15,7 +14,8 @@ export interface FramesInFlight {
  * The payloads of a stream's frames, cut from the input as it comes (see FrameCutter): a frame
  * goes when it is full, at a line's end when nothing is in flight or the broker acknowledges a
  * frame, a partial line after its wait, and the rest at EOF. Reading waits while the caller
- * handles a payload, so a full pipe holds the input back.
+ * handles a payload, so a full pipe holds the input back. Each payload comes after
+ * `settings.headroom` free bytes, for its frame header.
  */
 export async function* framePayloads(
   input: Readable,
@@ -25,22 +25,19 @@ export async function* framePayloads(
 ): AsyncGenerator<Buffer> {
   const cutter = new FrameCutter(settings);
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    if (signal?.aborted) resolve('aborted');
-    signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
-  });
   let nextChunk: Promise<IteratorResult<Buffer>> | null = null;
   for (;;) {
     nextChunk ??= chunks.next().catch((error: Error) => {
       throw new PipeError(`reading standard input failed: ${error.message}`, 'error', { cause: error });
     });
     const due = cutter.msUntilDue(Date.now(), inFlight.framesInFlight);
-    const wakes: Promise<'due'>[] = due === Infinity ? [] : [sleep(due).then(() => 'due' as const)];
+    const wakes: Promise<IteratorResult<Buffer> | 'due'>[] = [nextChunk];
     if (cutter.bufferedBytes > 0 && inFlight.framesInFlight > 0)
       wakes.push(inFlight.acknowledged().then(() => 'due' as const));
     const waitedFrom = Date.now();
     const heldByBroker = inFlight.framesInFlight > 0;
-    const result = await Promise.race([nextChunk, aborted, ...wakes]);
+    // Not Promise.race: see firstOf.
+    const result = await firstOf(wakes, due, signal);
     if (result === 'aborted') throw interrupted();
     // While frames wait for the broker, a partial line's wait for its newline stands still.
     if (heldByBroker) cutter.heldBack(Date.now() - waitedFrom);

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { MqttClient } from 'mqtt';
 import { parseAdvertisement, tighter, type BrokerLimits } from '../../protocol/advertisement.js';
 import { interrupted, PipeError } from '../../protocol/errors.js';
-import { encodeFrame, STREAM_ID_BYTES, type FrameType, type QueuedAhead } from '../../protocol/frame.js';
+import { frameRoom, HEADER_BYTES, STREAM_ID_BYTES, type FrameType } from '../../protocol/frame.js';
 import { parseProgress } from '../../protocol/progress.js';
 import { CONNECTED_RECORD, encodeSentRecord } from '../../protocol/sender-record.js';
 import { displayName } from '../../protocol/topics.js';
@@ -19,6 +19,7 @@ import { ensureMailbox } from './mailbox-check.js';
 import { announceAndLook } from './pipe-at-start.js';
 import type { SendRequest } from './request.js';
 import { fitToBroker, type SendSettings } from './settings.js';
+import { StreamFrames } from './stream-frames.js';
 
 /** Sends one stream (the input up to its EOF) into a pipe; resolves with its length once the broker holds all of it. */
 export async function send(request: SendRequest): Promise<number> {
@@ -54,7 +55,7 @@ class StreamPublisher {
   private readonly window: FrameWindow;
   private readonly heartbeat: SenderHeartbeat;
   private phase: Phase = 'preparing';
-  private seq = 0;
+  private readonly frames: StreamFrames;
   private offset = 0;
   /** Why the stream cannot go on, once it cannot. */
   private lost: PipeError | null = null;
@@ -65,17 +66,16 @@ class StreamPublisher {
   private advertised: BrokerLimits = {};
   /** The request's settings fitted to the broker's limits, once prepare() has learnt them; no frame goes before. */
   private settings: SendSettings | null = null;
-  /** Streams the mailbox check found queued ahead of this one; the first frame names them. */
-  private queuedAhead: QueuedAhead[] = [];
 
   constructor(
     private readonly request: SendRequest,
-    private readonly streamId: Buffer,
+    streamId: Buffer,
     private readonly timings: Timings,
   ) {
     const { topics, events } = request;
     this.progressTopic = topics.progress(streamId.toString('hex'));
     this.senderTopic = topics.sender(streamId.toString('hex'));
+    this.frames = new StreamFrames(streamId);
     request.signal?.addEventListener('abort', () => this.wake(), { once: true });
     this.window = new FrameWindow(
       (frame) => (this.link.client.connected ? publish(this.link.client, topics.data, frame, { qos: 1 }) : null),
@@ -216,7 +216,7 @@ class StreamPublisher {
       const pipe = await announceAndLook(client, topics, () => this.announce(), events.warn);
       this.settings = fitToBroker(this.request.settings, tighter(this.limits, this.advertised), topics.data);
       if (!pipe.consumed)
-        this.queuedAhead = await ensureMailbox({
+        this.frames.queuedAhead = await ensureMailbox({
           target,
           topics,
           own: client,
@@ -232,9 +232,12 @@ class StreamPublisher {
   }
 
   async sendInput(): Promise<void> {
-    for await (const payload of framePayloads(this.request.input, this.fitted, this.request.signal, this.window))
-      await this.sendData(payload);
-    await this.publishFrame('end', this.hash.digest());
+    const cutting = { ...this.fitted, headroom: HEADER_BYTES };
+    for await (const room of framePayloads(this.request.input, cutting, this.request.signal, this.window))
+      await this.sendData(room);
+    const end = frameRoom(32);
+    this.hash.digest().copy(end, HEADER_BYTES);
+    await this.publishFrame('end', end);
     await this.waitFor(() => this.window.framesInFlight === 0);
     // Some brokers (aedes) acknowledge a publish before storing it; this waits until they have.
     await this.throughCuts(() =>
@@ -246,18 +249,14 @@ class StreamPublisher {
 
   /** Tells receivers the stream will not be complete; best effort, the connection may be gone. None needed before the first frame. */
   async abort(reason: string): Promise<void> {
-    if (this.lost || !this.link.connected || this.seq === 0) return;
-    const frame = encodeFrame({
-      type: 'abort',
-      streamId: this.streamId,
-      seq: this.seq,
-      offset: this.offset,
-      payload: Buffer.from(reason),
-    });
+    if (this.lost || !this.link.connected || this.frames.seq === 0) return;
+    const frame = this.frames.abort(reason, this.offset);
     await publish(this.link.client, this.request.topics.data, frame, { qos: 1 }).catch(() => {});
   }
 
-  private async sendData(payload: Buffer): Promise<void> {
+  /** One data frame, from its payload after HEADER_BYTES of room. */
+  private async sendData(room: Buffer): Promise<void> {
+    const payload = room.subarray(HEADER_BYTES);
     const { capacityBytes, maxUnreadFrames } = this.fitted;
     const unreadBytes = () => this.offset - this.window.consumed;
     // A frame larger than the capacity still goes once everything before it is consumed.
@@ -270,18 +269,16 @@ class StreamPublisher {
       this.request.events.blocked?.(false, unreadBytes());
     }
     this.hash.update(payload);
-    await this.publishFrame('data', payload);
+    await this.publishFrame('data', room);
     this.offset += payload.length;
   }
 
-  private async publishFrame(type: FrameType, payload: Buffer): Promise<void> {
+  /** Publishes the next frame, built in `room` (HEADER_BYTES, then the payload). */
+  private async publishFrame(type: FrameType, room: Buffer): Promise<void> {
     await this.waitFor(() => this.window.framesInFlight < this.fitted.maxFramesInFlight);
-    const seq = this.seq;
-    const queuedAhead = seq === 0 ? this.queuedAhead : undefined;
-    const frame = encodeFrame({ type, streamId: this.streamId, seq, offset: this.offset, payload, queuedAhead });
-    this.seq += 1;
-    const isData = type === 'data';
-    this.window.add(seq, frame, isData ? payload.length : 0, isData ? this.offset + payload.length : null);
+    const { seq, frame } = this.frames.next(type, room, this.offset);
+    const length = type === 'data' ? room.length - HEADER_BYTES : 0;
+    this.window.add(seq, frame, length, type === 'data' ? this.offset + length : null);
   }
 
   private get fitted(): SendSettings {

@@ -7,6 +7,7 @@ import { connectFailure, HUNG_UP_IN_HANDSHAKE } from './connect-failure.js';
 import { deliverWithDeferredAcks } from './deferred-acks.js';
 import { DEFAULT_TRANSPORT_TIMINGS, type TransportTimings } from './timings.js';
 import { tlsOptions } from './tls-trust.js';
+import { storeWithoutCopy } from './uncopied-store.js';
 
 export interface ConnectOptions {
   clientId: string;
@@ -100,6 +101,7 @@ async function connectWith(
   // Every request waiting for the broker's answer listens for the close: up to the frames in
   // flight and a few more. Node would warn on stderr past 10.
   client.setMaxListeners(64);
+  storeWithoutCopy(client);
   if (options.deliver) deliverWithDeferredAcks(client, options.deliver);
   client.on('disconnect', (packet) => {
     if (packet.reasonCode === SESSION_TAKEN_OVER) takenOver.add(client);
