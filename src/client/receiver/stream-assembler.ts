@@ -8,6 +8,8 @@ import { QueueOrder } from './queue-order.js';
 import { conflictingFrames, sameFrame } from './written-frames.js';
 import { newStreamState, type AssemblerEvents, type StreamState } from './stream-state.js';
 
+const OUTPUT_CLOSED = 'the reader closed the output; what skypipe had not written to it stays in the pipe';
+
 export type { AssemblerEvents } from './stream-state.js';
 export type Verdict = 'continue' | 'finished';
 
@@ -284,15 +286,9 @@ export class StreamAssembler {
       this.output.write(bytes, (error) => {
         if (!error) return resolve();
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') {
-          reject(
-            new PipeError('the reader closed the output; what it did not take stays in the pipe', 'output-closed', {
-              cause: error,
-            }),
-          );
-        } else {
-          reject(new PipeError(`writing the output failed: ${error.message}`, 'error', { cause: error }));
-        }
+        const closed = code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+        const reason = closed ? OUTPUT_CLOSED : `writing the output failed: ${error.message}`;
+        reject(new PipeError(reason, closed ? 'output-closed' : 'error', { cause: error }));
       });
     });
   }
