@@ -13,10 +13,11 @@ interface Waiting {
  * Group commit: the writes asked for while one batch is being written go together in the next,
  * so a burst of frames costs one write to the store's log, not one each, and the store's own
  * order of operations is the order they were asked for. A write's promise settles once its
- * batch is written (or failed: every write in it fails with it).
+ * batch is written (or failed: every write in it fails with it); an empty write settles once
+ * everything asked for before it has.
  */
 export class GroupCommit {
-  private state: { kind: 'idle' } | { kind: 'writing'; done: Promise<void> } = { kind: 'idle' };
+  private state: 'idle' | 'writing' = 'idle';
   private next: Waiting = { ops: [], callers: [] };
 
   constructor(private readonly writeBatch: BatchWrite) {}
@@ -27,14 +28,11 @@ export class GroupCommit {
       for (const op of ops) this.next.ops.push(op);
       this.next.callers.push({ resolve, reject });
       // Started on the next microtask: the writes asked for in this one go along.
-      if (this.state.kind === 'idle')
-        this.state = { kind: 'writing', done: Promise.resolve().then(() => this.drain()) };
+      if (this.state === 'idle') {
+        this.state = 'writing';
+        queueMicrotask(() => void this.drain());
+      }
     });
-  }
-
-  /** Settles once everything asked for so far is written (or failed): reads after it see it. */
-  async settled(): Promise<void> {
-    while (this.state.kind === 'writing') await this.state.done;
   }
 
   private async drain(): Promise<void> {
@@ -48,6 +46,6 @@ export class GroupCommit {
         for (const caller of batch.callers) caller.reject(error);
       }
     }
-    this.state = { kind: 'idle' };
+    this.state = 'idle';
   }
 }
