@@ -3,6 +3,7 @@ import type { Level } from 'level';
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import { GroupCommit, type WriteOp } from './group-commit.js';
 import type { PayloadReclaimer } from './payload-reclaimer.js';
+import { RecentRecords } from './recent-records.js';
 import {
   decodePacketRecord,
   encodePacketRecord,
@@ -17,6 +18,7 @@ import {
   sessionPrefix,
   parseKey,
   queuedFields,
+  type PacketRecord,
   type QueuedPacket,
 } from './queued-layout.js';
 
@@ -37,6 +39,10 @@ type Client = { id: string };
  */
 export class PipeStore extends AsyncLevelPersistence {
   private readonly commits: GroupCommit;
+  /** Packet records, by key. */
+  private readonly packets = new RecentRecords<PacketRecord>();
+  /** The refs of the packets sent with each message id, by the id's key. */
+  private readonly refs = new RecentRecords<string>();
 
   constructor(
     private readonly db: Level<string, string>,
@@ -64,53 +70,58 @@ export class PipeStore extends AsyncLevelPersistence {
     const session = client.id;
     if (!packet.brokerId) {
       // A PUBREL: the message it releases is known by its id.
-      const ref = await this.db.get(idKey(session, packet.messageId ?? 0), AS_TEXT);
+      const ref = await this.refAt(idKey(session, packet.messageId ?? 0));
       if (ref === undefined) throw new Error('no such packet');
       const [brokerId = '', counter = '0'] = ref.split(':');
       packet.brokerId = brokerId;
       packet.brokerCounter = Number(counter);
     }
     const ref = refOf(packet);
-    const stored = await this.db.get<string, Buffer>(packetKey(session, ref), AS_BUFFER);
-    if (stored === undefined) throw new Error('no such packet');
-    const record = decodePacketRecord(stored);
+    const key = packetKey(session, ref);
+    const record = await this.packetAt(key);
+    if (record === undefined) throw new Error('no such packet');
     const messageId = packet.messageId ?? 0;
     const ops: WriteOp[] = [];
     const previousId = record.fields.messageId;
-    if (typeof previousId === 'number' && previousId > 0 && previousId !== messageId)
+    if (typeof previousId === 'number' && previousId > 0 && previousId !== messageId) {
       ops.push({ type: 'del', key: idKey(session, previousId) });
-    ops.push({ type: 'put', key: idKey(session, messageId), value: ref });
-    if (packet.cmd === 'publish' || packet.cmd === undefined) {
-      const fields = { ...record.fields, messageId };
-      ops.push({
-        type: 'put',
-        key: packetKey(session, ref),
-        value: encodePacketRecord(fields, record.payloadBytes, record.text),
-      });
-    } else {
-      ops.push({ type: 'put', key: packetKey(session, ref), value: encodePacketRecord(packet, null) });
-      ops.push({ type: 'del', key: payloadKey(session, ref) });
+      this.refs.delete(idKey(session, previousId));
     }
-    await this.commits.write(ops);
+    ops.push({ type: 'put', key: idKey(session, messageId), value: ref });
+    this.refs.set(idKey(session, messageId), ref);
+    const publish = packet.cmd === 'publish' || packet.cmd === undefined;
+    const encoded = publish
+      ? encodePacketRecord({ ...record.fields, messageId }, record.payloadBytes, record.text)
+      : encodePacketRecord(packet, null);
+    const updated: PacketRecord = publish
+      ? { ...record, fields: { ...record.fields, messageId } }
+      : decodePacketRecord(encoded);
+    ops.push({ type: 'put', key, value: encoded });
+    if (updated.payloadBytes === null) ops.push({ type: 'del', key: payloadKey(session, ref) });
+    this.packets.set(key, updated);
+    await this.write(ops);
   }
 
   /** The client acknowledged `packet.messageId`: the message goes; returns it (undefined if none was sent with that id). */
   override async outgoingClearMessageId(client: Client, packet: QueuedPacket): Promise<QueuedPacket | undefined> {
     const session = client.id;
     const id = idKey(session, packet?.messageId ?? 0);
-    const ref = await this.db.get(id, AS_TEXT);
+    const ref = await this.refAt(id);
     if (ref === undefined) return undefined;
-    const [stored, payload] = await this.db.getMany<string, Buffer>(
-      [packetKey(session, ref), payloadKey(session, ref)],
-      AS_BUFFER,
-    );
-    await this.commits.write([
+    const key = packetKey(session, ref);
+    const [record, payload] = await Promise.all([
+      this.packetAt(key),
+      this.db.get<string, Buffer>(payloadKey(session, ref), AS_BUFFER),
+    ]);
+    this.refs.delete(id);
+    this.packets.delete(key);
+    await this.write([
       { type: 'del', key: id },
-      { type: 'del', key: packetKey(session, ref) },
+      { type: 'del', key },
       { type: 'del', key: payloadKey(session, ref) },
     ]);
     if (payload !== undefined) this.reclaimer.deleted(payload.length);
-    return stored === undefined ? undefined : packetFrom(decodePacketRecord(stored), payload);
+    return record === undefined ? undefined : packetFrom(record, payload);
   }
 
   /** What is queued for the client, oldest first (by broker, then counter). */
@@ -125,17 +136,46 @@ export class PipeStore extends AsyncLevelPersistence {
 
   private enqueue(sessions: string[], packet: QueuedPacket): Promise<void> {
     const payload = payloadBytesOf(packet);
+    const record: PacketRecord = {
+      fields: queuedFields(packet),
+      payloadBytes: payload?.length ?? null,
+      text: typeof packet.payload === 'string',
+    };
     // One record of the packet, shared by every session it is queued for.
-    const text = typeof packet.payload === 'string';
-    const record = encodePacketRecord(queuedFields(packet), payload?.length ?? null, text);
+    const encoded = encodePacketRecord(record.fields, record.payloadBytes, record.text);
     const ref = refOf(packet);
     const ops: WriteOp[] = [];
     // A session with two filters that match gets one copy: the store keys it by session and message.
     for (const session of new Set(sessions)) {
-      ops.push({ type: 'put', key: packetKey(session, ref), value: record });
+      ops.push({ type: 'put', key: packetKey(session, ref), value: encoded });
       if (payload !== null) ops.push({ type: 'put', key: payloadKey(session, ref), value: payload });
+      this.packets.set(packetKey(session, ref), record);
     }
-    return this.commits.write(ops);
+    return this.write(ops);
+  }
+
+  /** Writes `ops` in the next group commit; if that fails, what is kept in memory of them goes. */
+  private async write(ops: WriteOp[]): Promise<void> {
+    try {
+      await this.commits.write(ops);
+    } catch (error) {
+      for (const { key } of ops) {
+        this.packets.delete(key);
+        this.refs.delete(key);
+      }
+      throw error;
+    }
+  }
+
+  private async packetAt(key: string): Promise<PacketRecord | undefined> {
+    const known = this.packets.get(key);
+    if (known !== undefined) return known;
+    const stored = await this.db.get<string, Buffer>(key, AS_BUFFER);
+    return stored === undefined ? undefined : decodePacketRecord(stored);
+  }
+
+  private async refAt(key: string): Promise<string | undefined> {
+    return this.refs.get(key) ?? (await this.db.get(key, AS_TEXT));
   }
 
   private async *queuedFor(session: string): AsyncGenerator<QueuedPacket> {

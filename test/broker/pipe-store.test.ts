@@ -10,6 +10,7 @@ import type { WriteOp } from '../../src/broker/group-commit.js';
 import { PayloadReclaimer } from '../../src/broker/payload-reclaimer.js';
 import { PipeStore } from '../../src/broker/pipe-store.js';
 import { QUEUED_PAYLOAD } from '../../src/broker/queued-layout.js';
+import { RecentRecords } from '../../src/broker/recent-records.js';
 
 const root = mkdtempSync(join(tmpdir(), 'skypipe-pipe-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -111,6 +112,44 @@ describe('the pipe store', () => {
     assert.equal(compactions.length, 2, 'once it is done, as what was deleted meanwhile is past 3 KiB');
     compactions[1]!();
     await reclaimer.stopped();
+    await db.close();
+  });
+
+  it('keeps the records it wrote last in memory, at most so many, the oldest dropped first', () => {
+    const recent = new RecentRecords<string>(3);
+    for (const key of ['a', 'b', 'c']) recent.set(key, key.toUpperCase());
+    recent.set('a', 'A again');
+    recent.set('d', 'D');
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd'].map((key) => recent.get(key)),
+      ['A again', undefined, 'C', 'D'],
+    );
+    recent.delete('c');
+    assert.equal(recent.get('c'), undefined);
+  });
+
+  it('reads from the store what it no longer keeps in memory', async () => {
+    const { db, store } = await recordedStore();
+    await store.outgoingEnqueue(session, frame(1, Buffer.from('kept')));
+    const reopened = new PipeStore(
+      db,
+      new PayloadReclaimer(
+        async () => {},
+        () => true,
+      ),
+    );
+    await reopened.outgoingUpdate(client, { ...frame(1, Buffer.from('kept')), messageId: 9 });
+    const again = new PipeStore(
+      db,
+      new PayloadReclaimer(
+        async () => {},
+        () => true,
+      ),
+    );
+    const cleared = await again.outgoingClearMessageId(client, { messageId: 9 });
+    assert.equal(String(cleared?.payload), 'kept');
+    assert.equal(cleared?.messageId, 9);
+    assert.deepEqual(await db.keys().all(), []);
     await db.close();
   });
 });
