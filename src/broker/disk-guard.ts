@@ -10,7 +10,7 @@ export const ROOM_TO_RESUME_BYTES = 16 * 1024 * 1024;
 /** How often a failing store is checked for room to resume. */
 export const RECOVERY_CHECK_MS = 2000;
 
-/** A key no message uses (aedes-persistence-level's keys all start with a word and ':'). */
+/** A key no message uses (the store's keys all start with a word and ':'). */
 const PROBE_KEY = '~skypipe-store-probe';
 
 type Write = (...args: unknown[]) => Promise<unknown>;

@@ -1,5 +1,5 @@
 import type { Level } from 'level';
-import msgpack from 'msgpack-lite';
+import { decodePacketRecord, parseKey, QUEUED, rangeUnder } from './queued-layout.js';
 import { messageCost, userOfSession, type StoredBytes } from './stored-bytes.js';
 
 /** The persistence calls that add and remove messages queued for sessions (aedes-persistence's API). */
@@ -13,9 +13,6 @@ interface Packet {
   topic?: string;
   payload?: Buffer | string;
 }
-
-/** aedes-persistence-level keeps each message queued for a session under `outgoing:<client id, URI-encoded>:…`. */
-const OUTGOING = 'outgoing:';
 
 const sizeOf = (packet: Packet | undefined): number =>
   packet?.payload === undefined ? 0 : Buffer.byteLength(packet.payload);
@@ -36,14 +33,11 @@ export class QueuedMessages {
   /** Counts what the store holds now, then follows `persistence`; `ledger` hears of every change. */
   static async follow(persistence: unknown, db: Level<string, string>, ledger: StoredBytes): Promise<QueuedMessages> {
     const queued = new QueuedMessages(ledger);
-    for await (const [key, value] of db.iterator<string, Buffer>({
-      gte: OUTGOING,
-      lt: 'outgoing;',
-      valueEncoding: 'buffer',
-    })) {
-      const session = decodeURIComponent(key.slice(OUTGOING.length, key.indexOf(':', OUTGOING.length)));
-      const packet = msgpack.decode(value) as Packet;
-      queued.add(session, 1, sizeOf(packet), costOf(packet));
+    // The packet records only: they hold each payload's length, so no payload is read.
+    for await (const [key, value] of db.iterator<string, Buffer>({ ...rangeUnder(QUEUED), valueEncoding: 'buffer' })) {
+      const { fields, payloadBytes } = decodePacketRecord(value);
+      const topic = typeof fields.topic === 'string' ? fields.topic : '';
+      queued.add(parseKey(key).session, 1, payloadBytes ?? 0, messageCost(topic, payloadBytes ?? 0));
     }
     queued.wrap(persistence as QueueingPersistence);
     return queued;

@@ -1,10 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import aedesPersistenceLevel from 'aedes-persistence-level';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Level } from 'level';
 import mqemitterRedis from 'mqemitter-redis';
 import { guardDiskStore, tolerateFailedCleanups } from './disk-guard.js';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
+import { migrateOldQueue } from './old-queue-migration.js';
+import { PayloadReclaimer } from './payload-reclaimer.js';
+import { PipeStore } from './pipe-store.js';
+import { QUEUED_PAYLOAD } from './queued-layout.js';
 import type { QueuedMessages } from './queued-messages.js';
 import { followStore, type StoreAccounting } from './store-accounting.js';
 import { StoreHealth } from './store-health.js';
@@ -31,13 +34,23 @@ export type StorageSettings =
   | { kind: 'disk'; dataDir: string; recoveryCheckMs?: number }
   | { kind: 'redis'; url: string; options: Record<string, unknown> };
 
+interface Compactable {
+  compactRange(start: string, end: string): Promise<void>;
+}
+
+/**
+ * LevelDB's settings for a store that is mostly a queue of frames: no compression (pipes often
+ * carry compressed bytes, and Snappy would spend CPU on every frame to save nothing).
+ */
+const LEVEL_OPTIONS = { compression: false };
+
 /**
  * The disk: a Level database in the data directory, which one broker process holds at a time.
  * `recoveryCheckMs`: how often a store that failed (a full disk) is checked for room to resume.
  */
 async function openDisk(dataDir: string, recoveryCheckMs?: number): Promise<Storage> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Level(dataDir);
+  const db = new Level<string, string>(dataDir, LEVEL_OPTIONS);
   try {
     await db.open();
   } catch (error) {
@@ -50,11 +63,19 @@ async function openDisk(dataDir: string, recoveryCheckMs?: number): Promise<Stor
   }
   const health = new StoreHealth();
   const stopChecks = guardDiskStore(db, dataDir, health, recoveryCheckMs);
-  const persistence = aedesPersistenceLevel(db);
+  await migrateOldQueue(db);
+  const reclaimer = new PayloadReclaimer(
+    // `level` is classic-level on Node, which has it; the browser's has not, so its types do not.
+    () => (db as unknown as Compactable).compactRange(QUEUED_PAYLOAD, `${QUEUED_PAYLOAD.slice(0, -1)};`),
+    () => health.state.kind === 'ok',
+  );
+  const persistence = new PipeStore(db, reclaimer);
   tolerateFailedCleanups(persistence);
   lookUpExactRetainedTopics(persistence, db);
   const accounting = await followStore(persistence, db);
   const close = async () => {
+    await persistence.settled().catch(() => {});
+    await reclaimer.stopped();
     await stopChecks();
     await db.close();
   };

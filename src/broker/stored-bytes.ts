@@ -1,8 +1,9 @@
 import { userOfTopic } from '../protocol/topics.js';
 
 /**
- * What the store spends on a message beyond its payload and topic: its key (session, broker id,
- * counter) and the packet's other fields take about 220 bytes in aedes-persistence-level.
+ * What the store spends on a message beyond its payload and topic, about: its keys (session,
+ * broker id, counter) and the packet's other fields (a Will, a retained message: one record; a
+ * queued frame: its packet record, its payload's key and its message id's record, a little more).
  */
 export const STORE_OVERHEAD = 256;
 
@@ -14,8 +15,9 @@ export const RECORD_SLOT = 512;
 
 const lengthOf = (value: Buffer | string | undefined): number => (value === undefined ? 0 : Buffer.byteLength(value));
 
-/** What one stored copy of a message counts. */
-export function messageCost(topic: string, payload: Buffer | string | undefined): number {
+/** What one stored copy of a message counts; `payload` may be given as its length. */
+export function messageCost(topic: string, payload: Buffer | string | number | undefined): number {
+  if (typeof payload === 'number') return lengthOf(topic) + payload + STORE_OVERHEAD;
   return lengthOf(topic) + lengthOf(payload) + STORE_OVERHEAD;
 }
 
