@@ -18,7 +18,7 @@ const isAdvertisementTopic = (topic: string): boolean => topic === SUFFIX || top
  * waiting for quiet, that it has seen the whole queue (`queueFirst`).
  */
 export function answerAdvertisementSubscriptions(aedes: Aedes, advertisement: BrokerAdvertisement): void {
-  const payload = encodeAdvertisement({ ...advertisement, queueFirst: true });
+  const payload = encodeAdvertisement({ ...advertisement, queueFirst: true, acknowledgesStored: true });
   aedes.on('subscribe', (subscriptions, client) => {
     for (const { topic, qos } of subscriptions) {
       // 128: refused; the namespace rules decided that the client may not see it.

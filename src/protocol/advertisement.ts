@@ -10,13 +10,16 @@ export interface BrokerLimits {
    * every message queued for the session: its answer marks the end of the queue.
    */
   queueFirst?: boolean;
+  /** The broker acknowledges a QoS 1 publish only once it is stored: a PUBACK means "stored". */
+  acknowledgesStored?: boolean;
 }
 
 /**
  * What a skypipe broker says about itself to a client that subscribes to `<root>/%broker` (a level
  * no pipe name encodes to): a JSON object, sent as a retained message right after the SUBACK.
  *
- *   {"skypipe": "0.1.0", "maximumPacketSize": 2097152, "pipeCapacity": 33554432, "queueFirst": true}
+ *   {"skypipe": "0.1.0", "maximumPacketSize": 2097152, "pipeCapacity": 33554432, "queueFirst": true,
+ *    "acknowledgesStored": true}
  *
  * Other brokers hold nothing there, and the client keeps its own settings.
  */
@@ -31,6 +34,8 @@ export interface BrokerAdvertisement {
   refused?: string;
   /** See BrokerLimits. */
   queueFirst?: boolean;
+  /** See BrokerLimits. */
+  acknowledgesStored?: boolean;
 }
 
 export const ADVERTISEMENT_LEVEL = '%broker';
@@ -56,9 +61,10 @@ export function parseAdvertisement(payload: Buffer): (BrokerLimits & { refused?:
   }
   if (typeof value !== 'object' || value === null || typeof (value as BrokerAdvertisement).skypipe !== 'string')
     return undefined;
-  const { maximumPacketSize, pipeCapacity, refused, queueFirst } = value as BrokerAdvertisement;
+  const { maximumPacketSize, pipeCapacity, refused, queueFirst, acknowledgesStored } = value as BrokerAdvertisement;
   const limits: BrokerLimits & { refused?: string } = {};
   if (queueFirst === true) limits.queueFirst = true;
+  if (acknowledgesStored === true) limits.acknowledgesStored = true;
   if (typeof refused === 'string') limits.refused = refused.slice(0, 300);
   if (positive(maximumPacketSize)) limits.maximumPacketSize = maximumPacketSize;
   if (positive(pipeCapacity)) limits.pipeCapacity = pipeCapacity;
