@@ -2,9 +2,9 @@
 // a persistent session, the broker (`skypipe broker`, a real process) gets SIGKILL mid-stream, and
 // after its restart the session is handed every frame the publisher had a PUBACK for.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { ForegroundBroker, Sky, until } from './harness.js';
+import { skyWithBroker, until } from './harness.js';
 
 const FRAME_BYTES = 64 * 1024;
 const IN_FLIGHT = 16;
@@ -16,13 +16,7 @@ const frame = (n: number) => {
 };
 
 describe('a broker killed with SIGKILL', { timeout: 120_000 }, () => {
-  const sky = new Sky();
-  const broker = new ForegroundBroker(sky);
-  before(() => broker.start());
-  after(async () => {
-    if (broker.running) await broker.kill('SIGTERM');
-    await sky.close();
-  });
+  const { broker } = skyWithBroker();
 
   it('keeps every frame it acknowledged', async () => {
     const session = { clientId: 'kill-mailbox', clean: false, protocolVersion: 4 as const };
