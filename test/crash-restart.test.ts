@@ -125,7 +125,13 @@ describe('a broker killed with SIGKILL and restarted', { timeout: 180_000 }, () 
     };
     const linesAt = () => receiver.output().toString().split('\n').length - 1;
     feed(0, 100);
-    await until(() => linesAt() >= senders * 50, 'half the first lines at the receiver', 60_000);
+    // Every sender connected and delivering (a first connection that fails ends a sender at once,
+    // as a mistyped URL should): half of each one's first lines at the receiver.
+    const delivering = () => {
+      const output = receiver.output().toString();
+      return running.every((_, sender) => output.includes(line(sender, 49)));
+    };
+    await until(delivering, "half of each sender's first lines at the receiver", 60_000);
     await broker.kill('SIGKILL');
     feed(100, 200); // while the broker is down: the senders hold them
     await sleep(2000); // the broker stays down 2 s, as a supervisor restarting it would leave it
