@@ -13,6 +13,9 @@ import { onEveryBroker, type Pipes } from './pipes.js';
 /** A pipe with a receiver, a sender that has sent `first`, and a forger who has seen its frames. */
 async function pipeUnderAttack(pipes: Pipes, name: string, first: Buffer) {
   const receiver = pipes.receive(name);
+  // Consuming before the sender starts: no mailbox check of the sender's takes the first frames
+  // (NATS would hold them back for its ack_wait).
+  await pipes.consumerAttached(name);
   const forger = await mqtt.connectAsync(pipes.url, { protocolVersion: 4, reconnectPeriod: 0 });
   const seen: Buffer[] = [];
   forger.on('message', (_topic, payload) => seen.push(payload));
