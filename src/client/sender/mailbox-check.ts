@@ -7,6 +7,7 @@ import { failsForGood } from '../transport/connect-failure.js';
 import { disconnect, subscribe } from '../transport/connection.js';
 import { reconnect } from '../transport/reconnect.js';
 import type { Timings } from '../timings.js';
+import { firstOf } from './first-of.js';
 import { QueuedAheadLog } from './queued-ahead-log.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -77,7 +78,8 @@ export async function ensureMailbox({
     await subscribe(client, queueFirst ? [topics.data, topics.advertisement] : [topics.data], 1);
     if (sessionPresent && queueFirst) {
       const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-      await Promise.race([queueSeen, closed, sleep(timings.mailboxWaitMs)]);
+      // firstOf clears its timer: the check does not leave a 2 s timer behind it.
+      await firstOf([queueSeen, closed], timings.mailboxWaitMs, undefined);
     }
     // Elsewhere, queued frames may come a moment after the SUBACK (NATS), and a broker that does
     // not send them again on resume holds the ones it sent to a closed connection for a while:
