@@ -1,6 +1,7 @@
 // The client's one face: what the command line (and any other program) uses to send into and
 // receive from pipes. Everything else under src/client/ is how it does so.
-export { receive, type ReceiveEvents, type ReceiveRequest } from './receiver/receiver.js';
+export { receive } from './receiver/receiver.js';
+export type { ReceiveEvents, ReceiveRequest } from './receiver/request.js';
 export { send } from './sender/sender.js';
 export type { SendEvents, SendRequest } from './sender/request.js';
 export { DEFAULT_SEND_SETTINGS, type SendSettings } from './sender/settings.js';

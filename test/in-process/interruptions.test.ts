@@ -1,5 +1,5 @@
 // Ends that go away mid-stream: a sender interrupted, a sender killed (its connection gone without a
-// word, so its Will fires), a receiver killed.
+// word, so its Will fires), a receiver killed; and ends interrupted while they connect.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { until } from '../harness.js';
@@ -79,5 +79,23 @@ onEveryBroker((pipes) => {
     } finally {
       await progress.close();
     }
+  });
+
+  pipes.it('ends a receive and a send interrupted while they connect, the pipe untouched', async () => {
+    // At once, and once a connection is under way (an abort before the first one is made was missed).
+    for (const later of [false, true]) {
+      const receiver = pipes.receive('early-abort');
+      const sender = pipes.send('early-abort', 'never sent\n');
+      if (later) await new Promise((resolve) => setImmediate(resolve));
+      receiver.abort();
+      sender.abort();
+      assert.equal((await receiver.failure()).kind, 'interrupted');
+      assert.equal((await sender.failure()).kind, 'interrupted');
+      assert.deepEqual(receiver.output(), Buffer.alloc(0));
+    }
+    await pipes.send('early-abort', 'after\n').result;
+    const next = pipes.receive('early-abort');
+    await next.result;
+    assert.equal(next.output().toString(), 'after\n');
   });
 });

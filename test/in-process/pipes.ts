@@ -147,12 +147,12 @@ export class Pipes {
     return proxy;
   }
 
-  /** Ends what a failed test left running. */
+  /** Ends what a failed test left running; a run that does not end when aborted fails the suite. */
   async close(): Promise<void> {
     const left = this.runs.filter((run) => !run.settled);
     for (const run of left) run.abort();
-    await Promise.allSettled(left.map((run) => run.result));
     await Promise.all(this.proxies.map((proxy) => proxy.close()));
+    await until(() => left.every((run) => run.settled), `${left.length} runs to end once aborted`, 10_000);
   }
 
   /** One target per address, so that the MQTT version is found once. */

@@ -1,11 +1,9 @@
 import type { MqttClient } from 'mqtt';
-import type { Writable } from 'node:stream';
 import { interrupted } from '../../protocol/errors.js';
 import { FrameRejected } from '../../protocol/frame.js';
-import { displayName, type PipeTopics } from '../../protocol/topics.js';
+import { displayName } from '../../protocol/topics.js';
 import { ownPresence, PresenceWatch } from '../presence-watch.js';
 import { timingsWith, type Timings } from '../timings.js';
-import type { BrokerTarget } from '../transport/broker-target.js';
 import { randomClientId, subscribe } from '../transport/connection.js';
 import { CONNECTION_INTERRUPTED, Link } from '../transport/link.js';
 import { assemblerEvents } from './assembler-events.js';
@@ -13,27 +11,10 @@ import { MailboxClaim, type Silent } from './claim.js';
 import { DroppedStreams } from './dropped-streams.js';
 import { LinksDown } from './links-down.js';
 import { InboundQueue, type Inbound } from './inbound-queue.js';
+import type { ReceiveRequest } from './request.js';
 import { StreamAssembler, type Verdict } from './stream-assembler.js';
 import { StreamRecords } from './stream-records.js';
 import { SenderWatch, StalledGapWatch } from './watches.js';
-
-export interface ReceiveEvents {
-  warn(message: string): void;
-  /** What the receiver is doing, for a person at a terminal. */
-  status?(message: string): void;
-}
-
-export interface ReceiveRequest {
-  target: BrokerTarget;
-  topics: PipeTopics;
-  output: Writable;
-  /** Keep receiving across the ends of streams (until interrupted). */
-  follow: boolean;
-  events: ReceiveEvents;
-  signal?: AbortSignal;
-  /** Overrides of the default timings. */
-  timings?: Partial<Timings>;
-}
 
 /**
  * Receives from a pipe. With nobody consuming it, the receiver attaches to the pipe's mailbox
@@ -175,8 +156,19 @@ class Receiver {
 
   async run(): Promise<void> {
     const result = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
-    await this.probe.open();
-    this.request.signal?.addEventListener('abort', () => this.fail(interrupted()), { once: true });
+    // Listening before the first connection: an abort while it is made must end the receive too,
+    // and may settle `result` before it is returned.
+    result.catch(() => {});
+    const { signal } = this.request;
+    signal?.addEventListener('abort', () => this.fail(interrupted()), { once: true });
+    if (signal?.aborted) this.fail(interrupted());
+    try {
+      await this.probe.open();
+    } catch (error) {
+      // Aborted meanwhile, the receive has its error already.
+      if (this.life === 'running') throw error;
+    }
+    if (this.life !== 'running') return result;
     this.ticker = setInterval(() => this.tick(Date.now()), this.timings.receiverTickMs);
     void this.decideRole().catch((error: unknown) => this.fail(error));
     return result;
