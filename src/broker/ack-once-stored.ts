@@ -65,9 +65,7 @@ export class AckOnceStored {
     };
     if (refusal !== null) return decided(refusal);
     const publish = this.publish;
-    // On the next turn, as aedes published after its PUBACK's write: the retained messages a
-    // SUBSCRIBE of this client's before it is being sent (read from the store) keep their head
-    // start over this publish coming back to it, which clients take as "nothing more retained".
+    // On the next turn, as aedes published after its PUBACK's write.
     setImmediate(() =>
       publish(packet, client, (error) => {
         if (!error) this.published.add(packet);

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { AckOnceStored } from './ack-once-stored.js';
+import { RetainedFirst } from './retained-first.js';
 import { accessHooks, storedWillAllowed, type AccessPolicy } from './access.js';
 import { answerAdvertisementSubscriptions, tellRefusal } from './advertisement.js';
 import { clientStream } from './client-stream.js';
@@ -91,6 +92,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
     underSubscriptionLimit(client, topic) && (access === null || access.mayRead(client, topic));
   storeGrantedSubscriptions(storage.persistence, grants);
   const ackOnceStored = new AckOnceStored();
+  const retainedFirst = new RetainedFirst();
   const aedes = await Aedes.createBroker({
     persistence: storage.persistence,
     ...(settings.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: settings.heartbeatIntervalMs }),
@@ -104,16 +106,19 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
       callback(null, client !== null && grants(client, subscription.topic) ? subscription : null),
     // The broker's own messages (client null) are not refused: Wills it stored, and those it held while its store failed.
     // Last, a client's QoS 1 publish is stored before aedes goes on to acknowledge it (ack-once-stored.ts).
-    authorizePublish: (client, packet, callback) => {
-      if (client !== null && refusals.refuse(client, packet, callback)) return;
-      const decided = (refusal?: Error | null) => ackOnceStored.authorized(client, packet, refusal ?? null, callback);
-      if (access === null) decided(null);
-      else access.authorizePublish(client, packet, decided);
-    },
+    // First, it waits for the retained messages of the client's SUBSCRIBEs before it (retained-first.ts).
+    authorizePublish: (client, packet, callback) =>
+      retainedFirst.afterRetained(client, () => {
+        if (client !== null && refusals.refuse(client, packet, callback)) return;
+        const decided = (refusal?: Error | null) => ackOnceStored.authorized(client, packet, refusal ?? null, callback);
+        if (access === null) decided(null);
+        else access.authorizePublish(client, packet, decided);
+      }),
     ...(access === null ? {} : { authenticate: access.authenticate }),
   });
   quota?.follow(aedes);
   ackOnceStored.follow(aedes);
+  retainedFirst.follow(aedes, storage.persistence as object);
   logConnections(aedes, log);
   logStoreHealth(storage, log, () => refusals.publishHeldWills(aedes));
   const metrics = brokerMetrics(aedes, storage.queued, storage.accounting?.ledger ?? null, storage.health);
