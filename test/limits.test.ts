@@ -65,7 +65,13 @@ describe('broker limits', () => {
     for (const topic of topics)
       assert.deepEqual(
         JSON.parse(received.get(topic) ?? 'null'),
-        { skypipe: version, maximumPacketSize: MAX_PACKET, pipeCapacity: CAPACITY },
+        {
+          skypipe: version,
+          maximumPacketSize: MAX_PACKET,
+          pipeCapacity: CAPACITY,
+          queueFirst: true,
+          acknowledgesStored: true,
+        },
         topic,
       );
   });
