@@ -17,7 +17,19 @@ import { runInfo, uptime } from './run-info.js';
 import { within } from './scope.js';
 
 /** In the order; the sender's memory is read from the bulk runs before it. */
-const FIGURES: Figure[] = [bulkOurs, bulkMosquitto, line, idleSend, startup, senderMemory, brokerMemory, fanInFigure];
+const ALL_FIGURES: Figure[] = [
+  bulkOurs,
+  bulkMosquitto,
+  line,
+  idleSend,
+  startup,
+  senderMemory,
+  brokerMemory,
+  fanInFigure,
+];
+/** BENCH_FIGURES: the ids of the figures to measure, comma-separated (default all). */
+const chosen = process.env.BENCH_FIGURES?.split(',').filter((id) => id !== '');
+const FIGURES = chosen?.length ? ALL_FIGURES.filter(({ spec }) => chosen.includes(spec.id)) : ALL_FIGURES;
 /** A figure with less than this left of the whole bench's time is not started. */
 const LEAST_SECONDS = 10;
 
