@@ -65,6 +65,10 @@ describe('TLS and WebSocket listeners', () => {
     const data = randomBytes(3 * 1024 * 1024 + 7);
     const sent = await sky.run(['send', 'pinned', '--url', urls.mqtts, '--pin', pin], { input: data });
     assert.equal(sent.code, 0, sent.stderr);
+    const status = await sky.run(['status', 'pinned', '--url', urls.mqtts, '--pin', pin, '--json']);
+    const { broker: shown, pipes } = JSON.parse(status.stdout.toString());
+    assert.deepEqual([shown.url, shown.answers, shown.tls, shown.pinned], [urls.mqtts, true, true, true]);
+    assert.deepEqual(pipes, [{ name: 'pinned', consumer: null, sending: 0, waiting: 1, waitingBytes: data.length }]);
     const received = await sky.run(['recv', 'pinned', '--url', urls.wss], { env: { SKYPIPE_PIN: pin } });
     assert.equal(received.code, 0, received.stderr);
     assert.ok(received.stdout.equals(data), `byte for byte (${received.stdout.length} of ${data.length} bytes)`);

@@ -23,7 +23,7 @@ import type { StreamRecords } from '../src/client/receiver/stream-records.js';
 import { CONNECTED_RECORD, encodeSentRecord, parseSenderRecord } from '../src/protocol/sender-record.js';
 import { DEFAULT_TIMINGS } from '../src/client/timings.js';
 import { StreamAssembler, type Verdict } from '../src/client/receiver/stream-assembler.js';
-import { encodePipeName, pipeTopics } from '../src/protocol/topics.js';
+import { decodePipeName, encodePipeName, pipeTopics } from '../src/protocol/topics.js';
 import { parseSize } from '../src/cli/size.js';
 
 describe('pipe names', () => {
@@ -38,6 +38,13 @@ describe('pipe names', () => {
     for (const name of ['', 'a/b', '+', '#', 'x'.repeat(1000), 'ünï cøde', '\u0000']) {
       assert.match(encodePipeName(name), /^[A-Za-z0-9_%-]+$/);
     }
+  });
+
+  it('decodes each level back to its name, and no level encoding never makes', () => {
+    for (const name of ['', 'logs', 'a/b', '+#', 'a b.c', '%', '%25', 'ünï cøde', '\u0000', 'x'.repeat(1000)])
+      assert.equal(decodePipeName(encodePipeName(name)), name);
+    for (const level of ['%2', '%zz', '%2f', 'a.b', 'a%41', '%FF', '%%'])
+      assert.equal(decodePipeName(level), null, level);
   });
 
   it('never maps two names to one topic or one mailbox', () => {

@@ -28,7 +28,9 @@ async function main(): Promise<number> {
   const parser = yargs(hideBin(process.argv))
     .scriptName('skypipe')
     .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
-    .usage('Usage: skypipe [send|recv] [NAME] [options]\n       skypipe broker [run|status|stop|cert] [options]')
+    .usage(
+      'Usage: skypipe [send|recv] [NAME] [options]\n       skypipe status [NAME] [--json]\n       skypipe broker [run|status|stop|cert] [options]',
+    )
     .option('url', {
       type: 'string',
       describe: 'broker URL: mqtt://, mqtts://, ws:// or wss:// (default: SKYPIPE_URL, else the local broker)',
@@ -112,6 +114,15 @@ async function main(): Promise<number> {
       'receive one stream from pipe NAME onto standard output',
       (y) => y.positional('name', { type: 'string' }),
       (argv) => run(() => transfer('receive', argv))(),
+    )
+    .command(
+      'status [name]',
+      'which broker is in use and whether it answers; what waits in pipe NAME, or in every pipe',
+      (y) =>
+        y
+          .positional('name', { type: 'string' })
+          .option('json', { type: 'boolean', describe: 'status: print JSON, for scripts' }),
+      (argv) => run(async () => (await import('./status-command.js')).status(argv))(),
     )
     .command(
       'broker [action] [operation] [user]',

@@ -12,6 +12,12 @@ export interface BrokerFlags {
   ca?: string | undefined;
 }
 
+/** The broker flags from the parsed command line. */
+export function brokerFlags(argv: Record<string, unknown>): BrokerFlags {
+  const text = (key: string) => argv[key] as string | undefined;
+  return { url: text('url'), username: text('username'), password: text('password'), pin: text('pin'), ca: text('ca') };
+}
+
 /** How to run this skypipe again (to start the local broker). */
 export function selfCommand(): string[] {
   return [process.execPath, ...process.execArgv, process.argv[1]!];
@@ -39,8 +45,8 @@ function fromEnvironment(name: string): { raw: string; origin: string } | undefi
   return raw === undefined || raw === '' ? undefined : { raw, origin: name };
 }
 
-/** The broker to use: --url, else SKYPIPE_URL, else the local sky (started if needed). */
-export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
+/** The broker --url or SKYPIPE_URL names, or null for the local sky. */
+export function configuredBroker(flags: BrokerFlags): BrokerTarget | null {
   const username = flags.username ?? process.env.SKYPIPE_USERNAME;
   const password = flags.password ?? process.env.SKYPIPE_PASSWORD;
   if (flags.url !== undefined)
@@ -48,7 +54,13 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
   const fromEnv = process.env.SKYPIPE_URL;
   if (fromEnv !== undefined && fromEnv !== '')
     return recallProtocol(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags));
+  return null;
+}
 
+/** The broker to use: --url, else SKYPIPE_URL, else the local sky (started if needed). */
+export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
+  const configured = configuredBroker(flags);
+  if (configured !== null) return configured;
   const wasRunning = await runningLocalSky();
   let sky;
   try {
@@ -61,17 +73,22 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
       `started the local broker on 127.0.0.1:${sky.port}; to pipe between machines, run 'skypipe broker user add NAME' and 'skypipe broker --host 0.0.0.0' on a reachable host and set SKYPIPE_URL=mqtt://NAME:PASSWORD@HOST:1883 on each machine`,
     );
   }
-  // Our broker speaks MQTT 3.1.1 only: no need to try 5 first.
-  const target: BrokerTarget = {
-    url: `mqtt://127.0.0.1:${sky.port}`,
-    origin: 'the local broker (see skypipe broker status)',
-    protocolVersion: 4,
-    // A local broker that died (killed, or the machine short of memory) is started again by the
-    // clients that were using it, on its port if it is free; what it had stored is still there.
-    revive: async () => {
-      const revived = await ensureLocalSky(selfCommand());
-      target.url = `mqtt://127.0.0.1:${revived.port}`;
-    },
+  const target = localSkyTarget(sky.port);
+  // A local broker that died (killed, or the machine short of memory) is started again by the
+  // clients that were using it, on its port if it is free; what it had stored is still there.
+  target.revive = async () => {
+    const revived = await ensureLocalSky(selfCommand());
+    target.url = `mqtt://127.0.0.1:${revived.port}`;
   };
   return target;
+}
+
+/** The local sky on `port`. */
+export function localSkyTarget(port: number): BrokerTarget {
+  // Our broker speaks MQTT 3.1.1 only: no need to try 5 first.
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    origin: 'the local broker (see skypipe broker status)',
+    protocolVersion: 4,
+  };
 }

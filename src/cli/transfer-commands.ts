@@ -6,16 +6,15 @@ import {
   pipeTopics,
   receive,
   send,
-  topicRoot,
-  type BrokerTarget,
 } from '../client/index.js';
 import { exitCodeForSignal } from './exit-codes.js';
 import { modeFromStdin, stdinFileSize } from './input-mode.js';
 import { say, stderrIsTerminal } from './messages.js';
-import { resolveBroker, type BrokerFlags } from './resolve-broker.js';
+import { brokerFlags, resolveBroker, type BrokerFlags } from './resolve-broker.js';
 import { parseDuration } from './durations.js';
 import { parseSize } from './size.js';
 import { TransferDisplay } from './transfer-display.js';
+import { rootFor } from './topic-root.js';
 
 export interface TransferFlags extends BrokerFlags {
   name: string;
@@ -56,17 +55,6 @@ function frameSize(text: string): number {
   if (bytes < SMALLEST_FRAME || bytes > DEFAULT_SEND_SETTINGS.frameBytes)
     throw new PipeError(`--frame-size: '${text}' is not between 1K and 1M`, 'usage');
   return bytes;
-}
-
-function rootFor(flags: TransferFlags, target: BrokerTarget): string {
-  const prefix = flags.topicPrefix ?? process.env.SKYPIPE_TOPIC_PREFIX;
-  const root = topicRoot(prefix, target.username);
-  if (root === null)
-    throw new PipeError(
-      `topic prefix '${prefix}' is not usable: give topic levels separated by '/', without '+', '#', a leading '$' or empty levels`,
-      'usage',
-    );
-  return root;
 }
 
 /** Sends standard input into the pipe as one stream. */
@@ -151,11 +139,7 @@ export async function transfer(mode: 'send' | 'receive' | 'auto', argv: Record<s
     topicPrefix: argv['topic-prefix'] as string | undefined,
     senderTimeout: argv['sender-timeout'] as string | undefined,
     reconnectFor: argv['reconnect-for'] as string | undefined,
-    url: argv.url as string | undefined,
-    username: argv.username as string | undefined,
-    password: argv.password as string | undefined,
-    pin: argv.pin as string | undefined,
-    ca: argv.ca as string | undefined,
+    ...brokerFlags(argv),
     signal,
   };
   const resolved = mode === 'auto' ? modeFromStdin() : mode;

@@ -71,6 +71,17 @@ export function parseAdvertisement(payload: Buffer): (BrokerLimits & { refused?:
   return limits;
 }
 
+/** The skypipe version an advertisement names; null for something that is not one. */
+export function advertisedVersion(payload: Buffer): string | null {
+  try {
+    const value: unknown = JSON.parse(payload.toString('utf8'));
+    const version = (value as Partial<BrokerAdvertisement> | null)?.skypipe;
+    return typeof version === 'string' ? version.slice(0, 40) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The tighter of two sets of limits (a CONNACK's and an advertisement's). */
 export function tighter(a: BrokerLimits, b: BrokerLimits): BrokerLimits {
   const merged: BrokerLimits = { ...a };

@@ -54,6 +54,26 @@ export function encodePipeName(name: string): string {
   return level;
 }
 
+/** The pipe name a topic level encodes (see encodePipeName); null for a level it never makes. */
+export function decodePipeName(level: string): string | null {
+  if (level === '%') return '';
+  const bytes: number[] = [];
+  for (let at = 0; at < level.length;) {
+    const code = level.charCodeAt(at);
+    if (code !== 0x25) {
+      bytes.push(code);
+      at += 1;
+      continue;
+    }
+    const hex = level.slice(at + 1, at + 3);
+    if (!/^[0-9A-F]{2}$/.test(hex)) return null;
+    bytes.push(parseInt(hex, 16));
+    at += 3;
+  }
+  const name = Buffer.from(bytes).toString('utf8');
+  return encodePipeName(name) === level ? name : null;
+}
+
 /** The topics and the mailbox client id of one pipe. */
 export interface PipeTopics {
   readonly name: string;

@@ -49,6 +49,30 @@ export async function readRetainedTopics(
 }
 
 /**
+ * The retained messages under topic filters (wildcards allowed), read in one exchange as
+ * readRetained reads one topic; cleared records (empty payloads) are left out.
+ */
+export async function readRetainedMatching(
+  client: MqttClient,
+  filters: string[],
+  echoBase: string,
+): Promise<Map<string, Buffer>> {
+  const echoTopic = `${echoBase}/${(echoes += 1)}`;
+  const retained = new Map<string, Buffer>();
+  const onMessage = (topic: string, payload: Buffer, packet: { retain: boolean }) => {
+    if (packet.retain && topic !== echoTopic && payload.length > 0) retained.set(topic, payload);
+  };
+  client.on('message', onMessage);
+  try {
+    await echoThrough(client, echoTopic, () => subscribe(client, [...filters, echoTopic], 0));
+  } finally {
+    client.removeListener('message', onMessage);
+    if (client.connected) client.unsubscribe([echoTopic, ...filters]);
+  }
+  return retained;
+}
+
+/**
  * Publishes to a topic of the client's own and waits for it to come back. Brokers handle one
  * client's packets in order, so everything the client published before has been processed
  * (stored, for a durable broker) by then.
