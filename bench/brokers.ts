@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ForegroundBroker, Sky } from '../test/harness.js';
+import { BROKER_MALLOC_ARENAS } from '../src/cli/local-sky.js';
 import { ExternalBroker, installed, type ExternalKind } from '../test/external-brokers.js';
 import { NotMeasured } from './figure.js';
 
@@ -31,6 +32,8 @@ export class Brokers {
   /** Our broker with durable storage, shared by the figures that run through it. */
   ours(): Promise<ForegroundBroker> {
     this.ourBroker ??= (async () => {
+      // As the local broker and the image run it.
+      this.sky.env.MALLOC_ARENA_MAX = BROKER_MALLOC_ARENAS;
       const broker = new ForegroundBroker(this.sky, join(this.dir, 'skypipe'));
       await broker.start();
       return broker;

@@ -30,6 +30,8 @@ describe('the command line', () => {
     const sends = [0, 1, 2, 3].map((n) => sky.run(['send', `first${n}`], { input: `${n}\n` }));
     for (const sent of await Promise.all(sends)) assert.equal(sent.code, 0, sent.stderr);
     assert.equal(localBrokers(sky).length, 1);
+    const pid = /pid (\d+)/.exec((await sky.run(['broker', 'status'])).stdout.toString())![1];
+    assert.ok(readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes('MALLOC_ARENA_MAX=2'));
     for (const n of [0, 1, 2, 3]) assert.equal((await sky.run(['recv', `first${n}`])).stdout.toString(), `${n}\n`);
   });
 

@@ -1,5 +1,6 @@
 // Our broker's resident memory after a long stream through it, and while it holds a stream for a
 // receiver ten times slower than its sender: each on a fresh broker, so neither inherits the other's.
+import { BROKER_MALLOC_ARENAS } from '../../src/cli/local-sky.js';
 import { consumerAttached, ForegroundBroker, SLOW_READER } from '../../test/harness.js';
 import type { Figure } from '../context.js';
 import { PeakMemory, residentBytes } from '../memory.js';
@@ -13,7 +14,10 @@ const GOAL_MIB = 250;
 const READER_MIB_PER_SECOND = 4;
 
 async function freshBroker(scope: Scope): Promise<{ broker: ForegroundBroker; pid: number }> {
-  const broker = new ForegroundBroker(scope.sky());
+  const sky = scope.sky();
+  // As the local broker and the image run it.
+  sky.env.MALLOC_ARENA_MAX = BROKER_MALLOC_ARENAS;
+  const broker = new ForegroundBroker(sky);
   await broker.start();
   scope.defer(() => broker.running && broker.kill('SIGKILL'));
   return { broker, pid: broker.running!.child.pid! };
@@ -70,7 +74,7 @@ export const brokerMemory: Figure = {
       anchor: GOAL_MIB,
       anchorText: besideGoal(GOAL_MIB, 'idle', long.idle),
       notes: [
-        `VmRSS after ${brokerMiB} MiB through it: ${mib(long.after)} (idle before: ${mib(long.idle)})`,
+        `VmRSS after ${brokerMiB} MiB through it: ${mib(long.after)} (idle before: ${mib(long.idle)}); MALLOC_ARENA_MAX=${BROKER_MALLOC_ARENAS}, as the local broker and the image run`,
         `peak VmRSS behind a receiver reading ${READER_MIB_PER_SECOND} MiB/s, its sender fed ${READER_MIB_PER_SECOND * 10} MiB/s, ${slowMiB} MiB: ${mib(slow)}`,
       ],
     };

@@ -159,6 +159,13 @@ function lastLine(path: string): string {
   }
 }
 
+/**
+ * glibc gives each thread that allocates an arena of its own, and keeps what is freed there: the
+ * store's threads, writing 1 MiB frames, left a broker 10 to 50 MiB larger after 1 GiB through it
+ * than with two arenas, at the same speed. The image sets the same.
+ */
+export const BROKER_MALLOC_ARENAS = '2';
+
 function spawnLocalSky(command: string[], logPath: string): number {
   const log = openSync(logPath, 'a', 0o600);
   const [executable, ...args] = command;
@@ -166,6 +173,7 @@ function spawnLocalSky(command: string[], logPath: string): number {
     detached: true,
     stdio: ['ignore', log, log],
     cwd: '/',
+    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? BROKER_MALLOC_ARENAS },
   });
   closeSync(log);
   child.unref();
