@@ -100,7 +100,15 @@ async function runFiles(files, concurrency) {
   // On a terminal node's own reporter lists the failures at the end; elsewhere it writes TAP.
   const run = spawn(
     process.execPath,
-    ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${FILE_TIMEOUT_MS}`, ...extra, ...files],
+    [
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      `--test-timeout=${FILE_TIMEOUT_MS}`,
+      // A file whose tests are done ends, even if a failed test left a connection open.
+      '--test-force-exit',
+      ...extra,
+      ...files,
+    ],
     {
       stdio: ['ignore', process.stdout.isTTY ? 'inherit' : 'pipe', 'inherit'],
     },

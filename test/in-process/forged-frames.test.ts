@@ -16,14 +16,17 @@ async function pipeUnderAttack(pipes: Pipes, name: string, first: Buffer) {
   // Consuming before the sender starts: no mailbox check of the sender's takes the first frames
   // (NATS would hold them back for its ack_wait).
   await pipes.consumerAttached(name);
-  const forger = await mqtt.connectAsync(pipes.url, { protocolVersion: 4, reconnectPeriod: 0 });
+  const forger = pipes.closesAfter(await mqtt.connectAsync(pipes.url, { protocolVersion: 4, reconnectPeriod: 0 }));
   const seen: Buffer[] = [];
   forger.on('message', (_topic, payload) => seen.push(payload));
   await forger.subscribeAsync(pipes.topics(name).data, { qos: 0 });
   const sender = pipes.sendLive(name);
   sender.input.write(first);
   await until(() => receiver.output().length === first.length, 'the first part at the receiver');
-  // The frames so far (the cutter may have sent the part as two, at a newline byte).
+  // The frames so far (the cutter may have sent the part as two, at a newline byte): the forger's
+  // copies may come after the receiver's.
+  const seenBytes = () => seen.reduce((bytes, payload) => bytes + decodeFrame(payload).payload.length, 0);
+  await until(() => seenBytes() === first.length, 'the first part at the forger');
   const frames: Frame[] = seen.map((payload) => decodeFrame(payload));
   const forge = (frame: Frame) => forger.publishAsync(pipes.topics(name).data, encodeFrame(frame), { qos: 1 });
   return { receiver, sender, frames, forge, close: () => forger.endAsync() };

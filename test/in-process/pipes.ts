@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import mqtt from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import {
   DEFAULT_SEND_SETTINGS,
   parseBrokerUrl,
@@ -49,6 +49,7 @@ export class Pipes {
   private readonly targets = new Map<string, BrokerTarget>();
   private readonly runs: PipeRun<unknown>[] = [];
   private readonly proxies: TcpProxy[] = [];
+  private readonly clients: MqttClient[] = [];
 
   constructor(
     readonly name: string,
@@ -147,10 +148,17 @@ export class Pipes {
     return proxy;
   }
 
+  /** Closes `client` (a test's own MQTT client) after the tests, should its test not get to it: an open connection keeps the file's process alive. */
+  closesAfter(client: MqttClient): MqttClient {
+    this.clients.push(client);
+    return client;
+  }
+
   /** Ends what a failed test left running; a run that does not end when aborted fails the suite. */
   async close(): Promise<void> {
     const left = this.runs.filter((run) => !run.settled);
     for (const run of left) run.abort();
+    for (const client of this.clients) client.end(true);
     await Promise.all(this.proxies.map((proxy) => proxy.close()));
     await until(() => left.every((run) => run.settled), `${left.length} runs to end once aborted`, 10_000);
   }
