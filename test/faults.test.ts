@@ -8,7 +8,7 @@ import { after, before, describe } from 'node:test';
 import { parseBrokerUrl } from '../src/client/transport/broker-target.js';
 import { DEFAULT_SEND_SETTINGS, send } from '../src/client/index.js';
 import { pipeTopics } from '../src/protocol/topics.js';
-import { BROKERS, brokerTest, missingBroker } from './brokers.js';
+import { BROKERS, brokerTest, knownIssueTest, missingBroker } from './brokers.js';
 import { installed, skyWithExternalBroker } from './external-brokers.js';
 import { consumerAttached, skyWithBroker, sleep, until, type Running } from './harness.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -78,7 +78,15 @@ for (const target of BROKERS) {
       );
     });
 
-    test('keeps buffered streams through a broker killed with SIGKILL and restarted', async () => {
+    // NATS may hold the first stream's frames that the second sender's mailbox check was handed
+    // for ack_wait (30 s) after its restart, beyond the 45 s a later stream waits for one ahead.
+    const acrossRestart =
+      target.kind === 'nats'
+        ? knownIssueTest(
+            "at times NATS sends the frames a mailbox check was handed before the broker's restart only after the 45 s the second stream waits for the first, which then comes second, with a warning",
+          )
+        : test;
+    acrossRestart('keeps buffered streams through a broker killed with SIGKILL and restarted', async () => {
       const first = randomBytes(5 * 1024 * 1024 + 11);
       const second = Buffer.from('second stream\n');
       for (const data of [first, second]) {
@@ -91,7 +99,10 @@ for (const target of BROKERS) {
       await broker.start();
       const got1 = await sky.run(['recv', 'kept', '--url', broker.url]);
       assert.equal(got1.code, 0, got1.stderr);
-      assert.ok(got1.stdout.equals(first), `first stream intact (${got1.stdout.length} of ${first.length} bytes)`);
+      assert.ok(
+        got1.stdout.equals(first),
+        `first stream intact (${got1.stdout.length} of ${first.length} bytes): ${got1.stderr.toString()}`,
+      );
       const got2 = await sky.run(['recv', 'kept', '--url', broker.url]);
       assert.equal(got2.code, 0, got2.stderr);
       assert.deepEqual(got2.stdout, second);
