@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import { Sky, skyForSuite, until } from './harness.js';
+import { ForegroundBroker, freePort, Sky, skyForSuite, until } from './harness.js';
 
 /** Local broker processes of one sky (by its state directory in their environment). */
 function localBrokers(sky: Sky): number[] {
@@ -140,5 +141,28 @@ describe('the command line', () => {
     assert.doesNotMatch(quiet.stdout.toString(), /skypipe:/);
     const drained = await sky.run(['recv', 'shown']);
     assert.equal(drained.stdout.length, 30 * 65536);
+  });
+
+  it('with --reconnect-for, waits for a broker that is not up yet, and without it names it at once', async () => {
+    const broker = new ForegroundBroker(sky);
+    broker.port = await freePort();
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const hasty = await sky.run(['send', 'early', '--url', url], { input: 'x\n' });
+    assert.equal(hasty.code, 1);
+    assert.match(hasty.stderr.toString(), new RegExp(`^skypipe: cannot reach broker ${url} \\(from --url\\): `));
+    // A port that takes connections and drops them, as a host whose broker is still starting.
+    let attempts = 0;
+    const starting = createServer((socket) => void ((attempts += 1), socket.destroy()));
+    await new Promise<void>((resolve) => starting.listen(broker.port, '127.0.0.1', resolve));
+    const patient = sky.start(['send', 'early', '--url', url, '--reconnect-for', '30s'], { input: 'booted\n' });
+    await until(() => attempts >= 2, 'the sender to try twice');
+    await new Promise<void>((resolve) => starting.close(() => resolve()));
+    await broker.start();
+    try {
+      assert.equal((await patient.result).code, 0, patient.stderrSoFar());
+      assert.equal((await sky.run(['recv', 'early', '--url', url])).stdout.toString(), 'booted\n');
+    } finally {
+      await broker.kill('SIGTERM');
+    }
   });
 });

@@ -77,7 +77,7 @@ async function main(): Promise<number> {
     .option('reconnect-for', {
       type: 'string',
       describe:
-        "how long to keep trying to get back to the broker after losing it: 30s, 5m, 2h, or 'forever' for unattended boxes (or SKYPIPE_RECONNECT_FOR; default 5m)",
+        "how long to keep trying to get back to the broker after losing it and, when given, to reach it at first: 30s, 5m, 2h, or 'forever' for unattended boxes (or SKYPIPE_RECONNECT_FOR; default 5m, one attempt at first)",
       global: true,
     })
     .option('sender-timeout', {

@@ -28,11 +28,20 @@ export interface TransferFlags extends BrokerFlags {
   signal: AbortSignal;
 }
 
-/** How long to keep trying to get back to the broker: --reconnect-for, else SKYPIPE_RECONNECT_FOR, else 5 minutes. */
-function reconnectWindowMs(flags: TransferFlags): number {
+/**
+ * How long to keep trying to get back to the broker: --reconnect-for, else SKYPIPE_RECONNECT_FOR,
+ * else 5 minutes. Given either, the first connection is tried as long: a box that starts before
+ * its network does waits for it; without, a wrong address is named at once.
+ */
+function reconnectTimings(flags: TransferFlags): { reconnectWindowMs: number; firstConnectWindowMs: number } {
   const text = flags.reconnectFor ?? process.env.SKYPIPE_RECONNECT_FOR;
-  if (text === undefined) return DEFAULT_TIMINGS.reconnectWindowMs;
-  return parseDuration(text, flags.reconnectFor === undefined ? 'SKYPIPE_RECONNECT_FOR' : '--reconnect-for', true);
+  if (text === undefined) return { reconnectWindowMs: DEFAULT_TIMINGS.reconnectWindowMs, firstConnectWindowMs: 0 };
+  const window = parseDuration(
+    text,
+    flags.reconnectFor === undefined ? 'SKYPIPE_RECONNECT_FOR' : '--reconnect-for',
+    true,
+  );
+  return { reconnectWindowMs: window, firstConnectWindowMs: window };
 }
 
 /**
@@ -65,7 +74,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
   if (flags.follow)
     throw new PipeError('--follow is for receiving; a sender always sends until its input ends', 'usage');
   if (flags.senderTimeout !== undefined) throw new PipeError('--sender-timeout is for receiving', 'usage');
-  const reconnect = reconnectWindowMs(flags);
+  const reconnect = reconnectTimings(flags);
   const target = await resolveBroker(flags);
   const topics = pipeTopics(flags.name, rootFor(flags, target));
   const display =
@@ -84,7 +93,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
         progress: (bytes) => display?.progress(bytes),
         blocked: (isBlocked, unread) => display?.blocked(isBlocked, unread, displayName(flags.name)),
       },
-      timings: { reconnectWindowMs: reconnect },
+      timings: reconnect,
       signal: flags.signal,
     });
   } finally {
@@ -97,7 +106,7 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
 export async function receiveCommand(flags: TransferFlags): Promise<number> {
   if (flags.capacity !== undefined) throw new PipeError('--capacity is set by the sender', 'usage');
   if (flags.frameSize !== undefined) throw new PipeError('--frame-size is set by the sender', 'usage');
-  const reconnect = reconnectWindowMs(flags);
+  const reconnect = reconnectTimings(flags);
   const target = await resolveBroker(flags);
   const showStatus = stderrIsTerminal() && !flags.quiet;
   await receive({
@@ -105,7 +114,7 @@ export async function receiveCommand(flags: TransferFlags): Promise<number> {
     topics: pipeTopics(flags.name, rootFor(flags, target)),
     output: process.stdout,
     follow: flags.follow,
-    timings: { reconnectWindowMs: reconnect, senderTimeoutMs: senderTimeoutMs(flags.senderTimeout, reconnect) },
+    timings: { ...reconnect, senderTimeoutMs: senderTimeoutMs(flags.senderTimeout, reconnect.reconnectWindowMs) },
     events: { warn: say, ...(showStatus ? { status: say } : {}) },
     signal: flags.signal,
   });

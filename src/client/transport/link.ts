@@ -1,8 +1,8 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { interrupted } from '../../protocol/errors.js';
 import type { BrokerTarget } from './broker-target.js';
-import { connect, ConnectionClosed, disconnect, type Connection, type ConnectOptions } from './connection.js';
-import { reconnect } from './reconnect.js';
+import { ConnectionClosed, disconnect, type Connection, type ConnectOptions } from './connection.js';
+import { connectWithin, reconnect } from './reconnect.js';
 import type { TransportTimings } from './timings.js';
 
 /** Where a link is: opening its first connection, up, getting a lost one back, or closed for good. */
@@ -147,7 +147,7 @@ export class Link {
     if (deliver !== undefined) options.deliver = (packet, ack) => deliver(packet, ack, number);
     const connection = again
       ? await reconnect(target, options, doing, () => this.stopped(), timings)
-      : await connect(target, options, timings);
+      : await connectWithin(target, options, () => this.stopped(), timings);
     const { client } = connection;
     if (this.linkState === 'closed') {
       client.end(true);

@@ -1,5 +1,6 @@
 import { interrupted, PipeError } from '../../protocol/errors.js';
 import type { BrokerTarget } from './broker-target.js';
+import { failsForGood } from './connect-failure.js';
 import { connect, ConnectionClosed, type Connection, type ConnectOptions } from './connection.js';
 import type { TransportTimings } from './timings.js';
 
@@ -38,6 +39,29 @@ export async function reconnect(
     'error',
     { cause: lastError },
   );
+}
+
+/**
+ * The first connection, tried again within `timings.firstConnectWindowMs` (at once when 0) unless
+ * the broker refuses in a way that would repeat; fails as the last attempt did.
+ */
+export async function connectWithin(
+  target: BrokerTarget,
+  options: ConnectOptions,
+  stopped: () => boolean,
+  timings: TransportTimings,
+): Promise<Connection> {
+  const deadline = Date.now() + timings.firstConnectWindowMs;
+  for (;;) {
+    try {
+      return await connect(target, options, timings);
+    } catch (error) {
+      if (failsForGood(error) || Date.now() + timings.reconnectEveryMs >= deadline) throw error;
+      await target.revive?.().catch(() => {});
+      await sleep(timings.reconnectEveryMs);
+      if (stopped()) throw interrupted();
+    }
+  }
 }
 
 /**

@@ -6,10 +6,17 @@ export interface TransportTimings {
   reconnectWindowMs: number;
   /** Between two attempts to get a lost connection back. */
   reconnectEveryMs: number;
+  /**
+   * How long the first connection is tried before the request fails: 0 for one attempt, so that
+   * a person at a terminal hears of a wrong address at once. A box started before its network is
+   * up is given a window (the command line gives the reconnect window when one is asked for).
+   */
+  firstConnectWindowMs: number;
 }
 
 export const DEFAULT_TRANSPORT_TIMINGS: TransportTimings = {
   connectTimeoutMs: 10_000,
   reconnectWindowMs: 5 * 60_000,
   reconnectEveryMs: 1000,
+  firstConnectWindowMs: 0,
 };
