@@ -5,7 +5,7 @@ import { parseSenderRecord } from '../protocol/sender-record.js';
 import { decodePipeName, encodePipeName, pipeTopics } from '../protocol/topics.js';
 import type { BrokerTarget } from './transport/broker-target.js';
 import { connect, disconnect, randomClientId } from './transport/connection.js';
-import { readRetained, readRetainedMatching, roundTrip } from './transport/retained.js';
+import { readRetainedMatching, roundTrip } from './transport/retained.js';
 import { usesTls } from './transport/tls-trust.js';
 
 /** How the broker answered. */
@@ -58,20 +58,21 @@ export async function readStatus(
     const timed = performance.now();
     await roundTrip(client, echo);
     const roundTripMs = tenths(performance.now() - timed);
-    const advertised = await readRetained(client, advertisementTopic(root), echo);
+    // The advertisement and the records in one exchange.
     const level = name === null ? '+' : encodePipeName(name);
     const found = await readRetainedMatching(
       client,
-      [`${root}/${level}/p`, `${root}/${level}/s/+`, `${root}/${level}/a/+`],
+      [advertisementTopic(root), `${root}/${level}/p`, `${root}/${level}/s/+`, `${root}/${level}/a/+`],
       echo,
     );
+    const advertised = found.get(advertisementTopic(root));
     const broker: BrokerStatus = {
       connectMs,
       roundTripMs,
       mqtt: target.protocolVersion === 5 ? '5' : '3.1.1',
       tls: usesTls(target.url),
       pinned: target.tls?.pin !== undefined,
-      skypipe: advertised === null ? null : advertisedVersion(advertised),
+      skypipe: advertised === undefined ? null : advertisedVersion(advertised),
     };
     const pipes = pipesFrom(found, root);
     if (name !== null && !pipes.some((pipe) => pipe.name === name)) pipes.push(idlePipe(name));

@@ -53,15 +53,9 @@ const positive = (value: unknown): value is number =>
 
 /** The limits in an advertisement, or the broker's refusal; undefined for something that is not one. */
 export function parseAdvertisement(payload: Buffer): (BrokerLimits & { refused?: string }) | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || typeof (value as BrokerAdvertisement).skypipe !== 'string')
-    return undefined;
-  const { maximumPacketSize, pipeCapacity, refused, queueFirst, acknowledgesStored } = value as BrokerAdvertisement;
+  const advertisement = advertisementIn(payload);
+  if (advertisement === undefined) return undefined;
+  const { maximumPacketSize, pipeCapacity, refused, queueFirst, acknowledgesStored } = advertisement;
   const limits: BrokerLimits & { refused?: string } = {};
   if (queueFirst === true) limits.queueFirst = true;
   if (acknowledgesStored === true) limits.acknowledgesStored = true;
@@ -73,13 +67,20 @@ export function parseAdvertisement(payload: Buffer): (BrokerLimits & { refused?:
 
 /** The skypipe version an advertisement names; null for something that is not one. */
 export function advertisedVersion(payload: Buffer): string | null {
+  return advertisementIn(payload)?.skypipe.slice(0, 40) ?? null;
+}
+
+/** A JSON object with a `skypipe` version, its other fields unchecked; undefined for anything else. */
+function advertisementIn(payload: Buffer): BrokerAdvertisement | undefined {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(payload.toString('utf8'));
-    const version = (value as Partial<BrokerAdvertisement> | null)?.skypipe;
-    return typeof version === 'string' ? version.slice(0, 40) : null;
+    value = JSON.parse(payload.toString('utf8'));
   } catch {
-    return null;
+    return undefined;
   }
+  if (typeof value !== 'object' || value === null || typeof (value as BrokerAdvertisement).skypipe !== 'string')
+    return undefined;
+  return value as BrokerAdvertisement;
 }
 
 /** The tighter of two sets of limits (a CONNACK's and an advertisement's). */

@@ -33,18 +33,10 @@ export async function readRetainedTopics(
   echoBase: string,
   keep: string[] = [],
 ): Promise<Map<string, Buffer | null>> {
-  const echoTopic = `${echoBase}/${(echoes += 1)}`;
   const retained = new Map<string, Buffer | null>(topics.map((topic) => [topic, null]));
-  const onMessage = (incoming: string, payload: Buffer) => {
-    if (retained.has(incoming)) retained.set(incoming, payload);
-  };
-  client.on('message', onMessage);
-  try {
-    await echoThrough(client, echoTopic, () => subscribe(client, [...topics, echoTopic], 0));
-  } finally {
-    client.removeListener('message', onMessage);
-    if (client.connected) client.unsubscribe([echoTopic, ...topics.filter((topic) => !keep.includes(topic))]);
-  }
+  await throughEcho(client, topics, echoBase, keep, (topic, payload) => {
+    if (retained.has(topic)) retained.set(topic, payload);
+  });
   return retained;
 }
 
@@ -57,19 +49,35 @@ export async function readRetainedMatching(
   filters: string[],
   echoBase: string,
 ): Promise<Map<string, Buffer>> {
-  const echoTopic = `${echoBase}/${(echoes += 1)}`;
   const retained = new Map<string, Buffer>();
+  await throughEcho(client, filters, echoBase, [], (topic, payload, packet) => {
+    if (packet.retain && payload.length > 0) retained.set(topic, payload);
+  });
+  return retained;
+}
+
+/**
+ * Subscribes to `filters` and an echo topic in one SUBSCRIBE, hands `heard` what arrives on the
+ * filters until the echo comes back, then unsubscribes from all but `keep`.
+ */
+async function throughEcho(
+  client: MqttClient,
+  filters: string[],
+  echoBase: string,
+  keep: string[],
+  heard: (topic: string, payload: Buffer, packet: { retain: boolean }) => void,
+): Promise<void> {
+  const echoTopic = `${echoBase}/${(echoes += 1)}`;
   const onMessage = (topic: string, payload: Buffer, packet: { retain: boolean }) => {
-    if (packet.retain && topic !== echoTopic && payload.length > 0) retained.set(topic, payload);
+    if (topic !== echoTopic) heard(topic, payload, packet);
   };
   client.on('message', onMessage);
   try {
     await echoThrough(client, echoTopic, () => subscribe(client, [...filters, echoTopic], 0));
   } finally {
     client.removeListener('message', onMessage);
-    if (client.connected) client.unsubscribe([echoTopic, ...filters]);
+    if (client.connected) client.unsubscribe([echoTopic, ...filters.filter((filter) => !keep.includes(filter))]);
   }
-  return retained;
 }
 
 /**
