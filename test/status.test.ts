@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe } from 'node:test';
+import mqtt from 'mqtt';
+import { topicRoot } from '../src/protocol/topics.js';
 import { BROKERS, brokerTest, missingBroker } from './brokers.js';
 import { skyForSuite, until, type Sky } from './harness.js';
 
@@ -43,9 +45,20 @@ for (const broker of BROKERS.filter(({ name }) => name.startsWith('skypipe') || 
       assert.equal((await sky.run(['send', 'two words'], { input: randomBytes(3000) })).code, 0);
       const watcher = sky.start(['recv', '-f', 'watched']);
       await sky.consumerAttached('watched');
+      // Foreign retained messages among the records: a level no pipe name makes, and records that are none.
+      const url = await sky.brokerUrl();
+      const root = topicRoot(sky.env.SKYPIPE_TOPIC_PREFIX)!;
+      const stranger = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
+      for (const [topic, payload] of [
+        [`${root}/not%2fa-name/p`, '{"id":"x","host":"h","pid":1}'],
+        [`${root}/logs/s/${'ab'.repeat(16)}`, 'not a record'],
+        [`${root}/logs/a/${'ab'.repeat(16)}`, '-5'],
+        [`${root}/foreign/p`, '\u0000garbage'],
+      ] as const)
+        await stranger.publishAsync(topic, payload, { qos: 1, retain: true });
+      await stranger.endAsync();
 
       const report = await statusJson(sky);
-      const url = await sky.brokerUrl();
       assert.equal(report.broker.url, url);
       assert.equal(report.broker.origin, ours ? 'the local broker' : 'SKYPIPE_URL');
       assert.equal(report.broker.answers, true);
