@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import type { BrokerSettings } from '../broker/server.js';
 import {
+  isAlive,
   localSkyPaths,
   readLocalSkyRecord,
   removeLocalSkyRecord,
@@ -18,6 +19,7 @@ import {
   resolveBrokerOptions,
   type BrokerServeFlags,
 } from './broker-options.js';
+import { localClientsRecord, prepareLocalClients, wantsLocalClients } from './local-clients.js';
 import { say } from './messages.js';
 
 declare const SKYPIPE_VERSION: string;
@@ -48,6 +50,7 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
   const settings: BrokerSettings = localSky
     ? localSkySettings(earlierPort)
     : { ...(await resolveBrokerOptions(flags)), version: SKYPIPE_VERSION };
+  const localClients = !localSky && wantsLocalClients(flags.localClients) ? await prepareLocalClients(settings) : null;
   let broker;
   try {
     // Loaded here only: sending and receiving never pay for the broker's start-up.
@@ -69,6 +72,8 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
       startedAt: new Date().toISOString(),
     });
   } else {
+    if (localClients !== null)
+      writeLocalSkyRecord(localClientsRecord(localClients, broker.listeners.at(-1)!.port, broker.storage));
     say(
       `broker listening on ${broker.listeners.map((listener) => listener.url).join(', ')}; data in ${broker.storage}`,
     );
@@ -83,7 +88,7 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(name, () => resolve(name));
   });
-  if (localSky) removeLocalSkyRecord(process.pid);
+  if (localSky || localClients !== null) removeLocalSkyRecord(process.pid);
   const deadline = setTimeout(() => {
     say(
       `the broker did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway (clients send again what it did not acknowledge)`,
@@ -100,7 +105,13 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
 export async function brokerStatus(): Promise<number> {
   const running = await runningLocalSky();
   const paths = localSkyPaths();
-  if (running) {
+  if (running?.served !== undefined) {
+    const user = running.served.user === null ? '' : `, as ${running.served.user}`;
+    process.stdout.write(
+      `this machine's broker: running, pid ${running.pid}, at mqtt://127.0.0.1:${running.port} for skypipe commands here${user}\n`,
+    );
+    process.stdout.write(`data: ${running.dataDir}\n`);
+  } else if (running) {
     process.stdout.write(`local broker: running, pid ${running.pid}, at mqtt://127.0.0.1:${running.port}\n`);
     process.stdout.write(`data: ${running.dataDir}\nlog: ${paths.log}\n`);
   } else {
@@ -110,17 +121,23 @@ export async function brokerStatus(): Promise<number> {
     );
   }
   const url = process.env.SKYPIPE_URL;
+  const fallback = running?.served !== undefined ? "this machine's broker" : 'the local broker';
   process.stdout.write(
     url
       ? `commands use SKYPIPE_URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}\n`
-      : 'commands use the local broker (set SKYPIPE_URL or --url to use another)\n',
+      : `commands use ${fallback} (set SKYPIPE_URL or --url to use another)\n`,
   );
   return 0;
 }
 
-/** `skypipe broker stop`: stops the local broker. */
+/** `skypipe broker stop`: stops the local broker; one run with --local-clients is stopped where it was started. */
 export async function brokerStop(): Promise<number> {
   const record = readLocalSkyRecord();
+  if (record?.served !== undefined && isAlive(record.pid)) {
+    throw new PipeError(
+      `this machine's broker (pid ${record.pid}) was started with 'skypipe broker', not by skypipe itself: stop it where it runs (its terminal, its service, or 'docker stop' for a container)`,
+    );
+  }
   if (await stopLocalSky()) process.stdout.write(`stopped the local broker (pid ${record?.pid})\n`);
   else process.stdout.write('no local broker was running\n');
   return 0;

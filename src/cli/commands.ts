@@ -204,6 +204,11 @@ async function main(): Promise<number> {
             describe:
               'let clients without credentials in (or SKYPIPE_BROKER_ANONYMOUS=1); needed to listen beyond loopback with no users',
           })
+          .option('local-clients', {
+            type: 'boolean',
+            describe:
+              "skypipe commands on this machine use this broker, as its user (or SKYPIPE_BROKER_LOCAL_CLIENTS=1; the image's default)",
+          })
           .option('dir', {
             type: 'string',
             describe: 'cert: where to write the certificates (default: state directory)',
@@ -250,6 +255,7 @@ async function main(): Promise<number> {
               httpPort: argv['http-port'],
               httpHost: argv['http-host'],
               logLevel: argv['log-level'],
+              localClients: argv['local-clients'],
             },
             argv['local-sky'] === true,
           );

@@ -1,6 +1,6 @@
 import { parseBrokerUrl, parsePin, PipeError, usesTls, type BrokerTarget, type TlsTrust } from '../client/index.js';
 import { recallProtocol } from './known-brokers.js';
-import { ensureLocalSky, runningLocalSky } from './local-sky.js';
+import { ensureLocalSky, runningLocalSky, type LocalSkyRecord } from './local-sky.js';
 import { say, stderrIsTerminal } from './messages.js';
 import { readTextFile } from './read-text-file.js';
 
@@ -62,6 +62,7 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
   const configured = configuredBroker(flags);
   if (configured !== null) return configured;
   const wasRunning = await runningLocalSky();
+  if (wasRunning?.served !== undefined) return servedTarget(wasRunning, flags);
   let sky;
   try {
     sky = wasRunning ?? (await ensureLocalSky(selfCommand()));
@@ -81,6 +82,29 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
     target.url = `mqtt://127.0.0.1:${revived.port}`;
   };
   return target;
+}
+
+/**
+ * This machine's broker run with --local-clients (the container's own broker, inside the image):
+ * its loopback listener, as its user, with the key it wrote to the record.
+ */
+function servedTarget(record: LocalSkyRecord, flags: BrokerFlags): BrokerTarget {
+  const target = localSkyTarget(record.port);
+  target.origin = "this machine's broker (see skypipe broker status)";
+  const { key, user } = record.served!;
+  if (key === null) return target;
+  const username = flags.username ?? process.env.SKYPIPE_USERNAME ?? user ?? undefined;
+  if (username === undefined)
+    throw new PipeError(
+      "this machine's broker has several users: say which one with --username (or SKYPIPE_USERNAME)",
+      'usage',
+    );
+  return { ...target, username, password: key };
+}
+
+/** The broker a running local broker's record names: the local sky, or a broker serving local clients. */
+export function recordedTarget(record: LocalSkyRecord, flags: BrokerFlags): BrokerTarget {
+  return record.served !== undefined ? servedTarget(record, flags) : localSkyTarget(record.port);
 }
 
 /** The local sky on `port`. */
