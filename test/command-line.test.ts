@@ -36,6 +36,18 @@ describe('the command line', () => {
     for (const n of [0, 1, 2, 3]) assert.equal((await sky.run(['recv', `first${n}`])).stdout.toString(), `${n}\n`);
   });
 
+  it('refuses a pipe name too long for a topic with the limit, for send, recv and status', async () => {
+    const refusal = 'skypipe: a pipe name is at most 1024 bytes (UTF-8); this one is 70000: use a shorter name\n';
+    for (const args of [['send'], ['recv'], ['status']]) {
+      const refused = await sky.run([...args, 'a'.repeat(70_000)], { input: 'hi\n' });
+      assert.deepEqual([refused.code, refused.stderr.toString()], [2, refusal], args[0]);
+    }
+    const longest = 'é'.repeat(512);
+    const sent = await sky.run(['send', longest], { input: 'fits\n' });
+    assert.equal(sent.code, 0, sent.stderr.toString());
+    assert.equal((await sky.run(['recv', longest])).stdout.toString(), 'fits\n');
+  });
+
   it('shows, stops and restarts the local broker, keeping what waits in pipes', async () => {
     const status = await sky.run(['broker', 'status']);
     assert.equal(status.code, 0);

@@ -1,4 +1,5 @@
 import {
+  checkPipeName,
   describeTarget,
   PipeError,
   readStatus,
@@ -28,7 +29,7 @@ interface StatusReport {
 /** `skypipe status [NAME] [--json]`, from the parsed command line. */
 export function status(argv: Record<string, unknown>): Promise<number> {
   return statusCommand({
-    name: argv.name === undefined ? undefined : String(argv.name),
+    name: argv.name === undefined ? undefined : checkPipeName(String(argv.name)),
     json: argv.json === true,
     topicPrefix: argv['topic-prefix'] as string | undefined,
     ...brokerFlags(argv),
