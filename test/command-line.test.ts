@@ -48,6 +48,22 @@ describe('the command line', () => {
     assert.equal((await sky.run(['recv', longest])).stdout.toString(), 'fits\n');
   });
 
+  it('refuses --url and credentials for broker status and stop, which act on this machine only', async () => {
+    const stop = await sky.run(['broker', 'stop', '--url', 'mqtt://elsewhere:1883']);
+    assert.deepEqual(
+      [stop.code, stop.stderr.toString()],
+      [2, "skypipe: 'skypipe broker stop' is about this machine's broker and takes no --url\n"],
+    );
+    const status = await sky.run(['broker', 'status', '--pin', 'AB:CD']);
+    assert.deepEqual(
+      [status.code, status.stderr.toString()],
+      [
+        2,
+        "skypipe: 'skypipe broker status' is about this machine's broker and takes no --pin; for another broker, use 'skypipe status --url URL'\n",
+      ],
+    );
+  });
+
   it('shows, stops and restarts the local broker, keeping what waits in pipes', async () => {
     const status = await sky.run(['broker', 'status']);
     assert.equal(status.code, 0);

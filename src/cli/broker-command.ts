@@ -101,6 +101,20 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
   return 0;
 }
 
+/**
+ * `broker status` and `broker stop` are about this machine's broker; naming another one with
+ * --url (or its credentials) would not make them act on it.
+ */
+export function refuseBrokerFlags(action: string, argv: Record<string, unknown>): void {
+  const named = ['url', 'username', 'password', 'pin', 'ca'].find((flag) => argv[flag] !== undefined);
+  if (named === undefined) return;
+  const instead = action === 'status' ? "; for another broker, use 'skypipe status --url URL'" : '';
+  throw new PipeError(
+    `'skypipe broker ${action}' is about this machine's broker and takes no --${named}${instead}`,
+    'usage',
+  );
+}
+
 /** `skypipe broker status`: where the local broker runs, and which broker commands use. */
 export async function brokerStatus(): Promise<number> {
   const running = await runningLocalSky();

@@ -224,9 +224,12 @@ async function main(): Promise<number> {
       },
       (argv) =>
         run(async () => {
-          const { brokerCert, brokerStatus, brokerStop, runBroker } = await import('./broker-command.js');
-          if (argv.action === 'status') return brokerStatus();
-          if (argv.action === 'stop') return brokerStop();
+          const { brokerCert, brokerStatus, brokerStop, refuseBrokerFlags, runBroker } =
+            await import('./broker-command.js');
+          if (argv.action === 'status' || argv.action === 'stop') {
+            refuseBrokerFlags(argv.action, argv);
+            return argv.action === 'status' ? brokerStatus() : brokerStop();
+          }
           if (argv.action === 'cert') return brokerCert(argv.dir, (argv.name ?? []).map(String), argv.force === true);
           if (argv.action === 'user') {
             if (argv.operation === undefined)
