@@ -1,6 +1,7 @@
 import { parseBrokerUrl, parsePin, PipeError, usesTls, type BrokerTarget, type TlsTrust } from '../client/index.js';
 import { recallProtocol } from './known-brokers.js';
 import { ensureLocalSky, runningLocalSky, type LocalSkyRecord } from './local-sky.js';
+import { chosenProfile, profileCredentials } from './profiles/chosen-profile.js';
 import { say, stderrIsTerminal } from './messages.js';
 import { readTextFile } from './read-text-file.js';
 
@@ -10,12 +11,20 @@ export interface BrokerFlags {
   password?: string | undefined;
   pin?: string | undefined;
   ca?: string | undefined;
+  profile?: string | undefined;
 }
 
 /** The broker flags from the parsed command line. */
 export function brokerFlags(argv: Record<string, unknown>): BrokerFlags {
   const text = (key: string) => argv[key] as string | undefined;
-  return { url: text('url'), username: text('username'), password: text('password'), pin: text('pin'), ca: text('ca') };
+  return {
+    url: text('url'),
+    username: text('username'),
+    password: text('password'),
+    pin: text('pin'),
+    ca: text('ca'),
+    profile: text('profile'),
+  };
 }
 
 /** How to run this skypipe again (to start the local broker). */
@@ -23,9 +32,13 @@ export function selfCommand(): string[] {
   return [process.execPath, ...process.execArgv, process.argv[1]!];
 }
 
-/** Adds --pin or --ca (or SKYPIPE_PIN, SKYPIPE_CA) to a TLS broker's target. */
-function withTrust(target: BrokerTarget, flags: BrokerFlags): BrokerTarget {
-  const pin = flags.pin !== undefined ? { raw: flags.pin, origin: '--pin' } : fromEnvironment('SKYPIPE_PIN');
+/** Adds --pin or --ca (or SKYPIPE_PIN, SKYPIPE_CA, else a profile's pin) to a TLS broker's target. */
+function withTrust(target: BrokerTarget, flags: BrokerFlags, profilePin?: string): BrokerTarget {
+  const pin =
+    flags.pin !== undefined
+      ? { raw: flags.pin, origin: '--pin' }
+      : (fromEnvironment('SKYPIPE_PIN') ??
+        (profilePin === undefined ? undefined : { raw: profilePin, origin: target.origin }));
   const ca = flags.ca !== undefined ? { raw: flags.ca, origin: '--ca' } : fromEnvironment('SKYPIPE_CA');
   if (pin === undefined && ca === undefined) return target;
   if (!usesTls(target.url)) {
@@ -45,21 +58,34 @@ function fromEnvironment(name: string): { raw: string; origin: string } | undefi
   return raw === undefined || raw === '' ? undefined : { raw, origin: name };
 }
 
-/** The broker --url or SKYPIPE_URL names, or null for the local sky. */
-export function configuredBroker(flags: BrokerFlags): BrokerTarget | null {
+/**
+ * The broker --url names, else SKYPIPE_URL, else a profile (--profile, SKYPIPE_PROFILE, the
+ * default one); null for the local sky. An explicit --profile beats SKYPIPE_URL, as flags beat the
+ * environment. User name, password and pin from flags or the environment beat the profile's.
+ */
+export async function configuredBroker(flags: BrokerFlags): Promise<BrokerTarget | null> {
   const username = flags.username ?? process.env.SKYPIPE_USERNAME;
   const password = flags.password ?? process.env.SKYPIPE_PASSWORD;
-  if (flags.url !== undefined)
+  if (flags.url !== undefined) {
+    // A profile's password must never go to a broker the profile does not name.
+    if (flags.profile !== undefined)
+      throw new PipeError('--url and --profile exclude each other: give one broker', 'usage');
     return recallProtocol(withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags));
+  }
   const fromEnv = process.env.SKYPIPE_URL;
-  if (fromEnv !== undefined && fromEnv !== '')
+  if (fromEnv !== undefined && fromEnv !== '' && flags.profile === undefined)
     return recallProtocol(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags));
-  return null;
+  const chosen = chosenProfile(flags.profile);
+  if (chosen === null) return null;
+  const { profile } = chosen;
+  const credentials = await profileCredentials(profile, username, password);
+  const target = parseBrokerUrl(profile.url, `profile '${profile.name}'`, credentials.username, credentials.password);
+  return recallProtocol(withTrust(target, flags, profile.pin));
 }
 
-/** The broker to use: --url, else SKYPIPE_URL, else the local sky (started if needed). */
+/** The broker to use: --url, else SKYPIPE_URL, else a profile, else the local sky (started if needed). */
 export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
-  const configured = configuredBroker(flags);
+  const configured = await configuredBroker(flags);
   if (configured !== null) return configured;
   const wasRunning = await runningLocalSky();
   if (wasRunning?.served !== undefined) return servedTarget(wasRunning, flags);
@@ -71,7 +97,7 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
   }
   if (!wasRunning && stderrIsTerminal()) {
     say(
-      `started the local broker on 127.0.0.1:${sky.port}; to pipe between machines, run 'skypipe broker user add NAME' and 'skypipe broker --host 0.0.0.0' on a reachable host and set SKYPIPE_URL=mqtt://NAME:PASSWORD@HOST:1883 on each machine`,
+      `started the local broker on 127.0.0.1:${sky.port}; to pipe between machines, run 'skypipe broker user add NAME' and 'skypipe broker --host 0.0.0.0' on a reachable host and run 'skypipe login mqtt://NAME@HOST:1883' on each machine`,
     );
   }
   const target = localSkyTarget(sky.port);

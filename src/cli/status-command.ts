@@ -42,7 +42,7 @@ export function status(argv: Record<string, unknown>): Promise<number> {
  * starts the local broker.
  */
 export async function statusCommand(flags: StatusFlags): Promise<number> {
-  const configured = configuredBroker(flags);
+  const configured = await configuredBroker(flags);
   const local = configured === null ? await runningLocalSky() : null;
   const target: BrokerTarget | null = configured ?? (local === null ? null : recordedTarget(local, flags));
   if (target === null) {
