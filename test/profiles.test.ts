@@ -7,39 +7,54 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { topicRoot } from '../src/protocol/topics.js';
-import { consumerAttached, ForegroundBroker, Sky } from './harness.js';
+import { consumerAttached, ForegroundBroker, freePort, Sky } from './harness.js';
 
 const PASSWORD = 'erin-Secret-4f9e1';
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-/** A sky whose configuration (and home) is its own, with no D-Bus session, and a broker whose one user is erin. */
-function profileSky(): { sky: Sky; broker: ForegroundBroker; config: string } {
+/**
+ * A sky whose configuration (and home) is its own, with no D-Bus session, and a broker whose one
+ * user is erin; with `tls`, listening on TLS too, with a self-signed certificate and its pin.
+ */
+function profileSky(tls = false) {
   const sky = new Sky();
   const config = join(sky.dir, 'config');
   sky.env.XDG_CONFIG_HOME = config;
   sky.env.HOME = join(sky.dir, 'home');
   for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'SKYPIPE_PROFILE', 'SKYPIPE_KEYCHAIN', 'SKYPIPE_PASSWORD'])
     delete sky.env[name];
-  const users = join(sky.dir, 'users');
-  const broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), ['--users', users, '--log-level', 'debug']);
+  const setup = { sky, config, broker: undefined as unknown as ForegroundBroker, tlsPort: 0, pin: '' };
   before(async () => {
     mkdirSync(join(sky.dir, 'home', '.cache'), { recursive: true });
+    const users = join(sky.dir, 'users');
     const added = await sky.run(['broker', 'user', 'add', 'erin', '--users', users], { input: `${PASSWORD}\n` });
     assert.equal(added.code, 0, added.stderr);
-    await broker.start();
+    const args = ['--users', users, '--log-level', 'debug'];
+    if (tls) {
+      const certs = join(sky.dir, 'tls');
+      const made = await sky.run(['broker', 'cert', '--dir', certs, '--name', 'localhost']);
+      assert.equal(made.code, 0, made.stderr);
+      setup.pin = made.stdout.toString().trim();
+      setup.tlsPort = await freePort();
+      const files = ['--cert', join(certs, 'server.pem'), '--key', join(certs, 'server.key')];
+      args.push('--tls-port', String(setup.tlsPort), ...files);
+    }
+    setup.broker = new ForegroundBroker(sky, join(sky.dir, 'broker-data'), args);
+    await setup.broker.start();
   });
   after(async () => {
-    await broker.kill('SIGTERM');
+    if (setup.broker?.running) await setup.broker.kill('SIGTERM');
     await sky.close();
   });
-  return { sky, broker, config };
+  return setup;
 }
 
 describe('profiles without a keychain: the password in a private file', () => {
-  const { sky, broker, config } = profileSky();
+  const setup = profileSky();
+  const { sky, config } = setup;
   const secrets = join(config, 'skypipe', 'secrets.json');
   const profilesFile = join(config, 'skypipe', 'profiles.json');
-  const shown = () => `mqtt://erin@127.0.0.1:${broker.port}`;
+  const shown = () => `mqtt://erin@127.0.0.1:${setup.broker.port}`;
 
   it('logs in with the password on standard input, and send and recv need no URL nor password', async () => {
     const login = await sky.run(['login', shown(), '--name', 'home'], { input: `${PASSWORD}\n` });
@@ -55,11 +70,11 @@ describe('profiles without a keychain: the password in a private file', () => {
     assert.ok(!profiles.includes(PASSWORD), 'no password in the profiles file');
     assert.deepEqual(JSON.parse(profiles), {
       default: 'home',
-      profiles: [{ name: 'home', url: `mqtt://127.0.0.1:${broker.port}`, secret: 'file', username: 'erin' }],
+      profiles: [{ name: 'home', url: `mqtt://127.0.0.1:${setup.broker.port}`, secret: 'file', username: 'erin' }],
     });
 
     const receiver = sky.start(['recv', 'x']);
-    const withPassword = `mqtt://erin:${encodeURIComponent(PASSWORD)}@127.0.0.1:${broker.port}`;
+    const withPassword = `mqtt://erin:${encodeURIComponent(PASSWORD)}@127.0.0.1:${setup.broker.port}`;
     await consumerAttached(withPassword, 'x', topicRoot(undefined, 'erin')!);
     const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     assert.ok(processes.includes(`recv x`), 'ps lists the receiver');
@@ -72,7 +87,7 @@ describe('profiles without a keychain: the password in a private file', () => {
     const status = await sky.run(['status', '--json']);
     const report = JSON.parse(status.stdout.toString()) as { broker: { url: string; origin: string } };
     assert.deepEqual([report.broker.url, report.broker.origin], [shown(), "profile 'home'"]);
-    const log = broker.running!.output().toString() + broker.running!.stderrSoFar();
+    const log = setup.broker.running!.output().toString() + setup.broker.running!.stderrSoFar();
     assert.ok(log.includes('erin'), 'the broker logged the connections');
     assert.ok(!log.includes(PASSWORD), "no password in the broker's log");
   });
@@ -88,7 +103,7 @@ describe('profiles without a keychain: the password in a private file', () => {
     });
     assert.equal(flag.code, 0, flag.stderr);
     const anonymous = `the broker requires a user name and password; give --username and --password (or SKYPIPE_USERNAME and SKYPIPE_PASSWORD)`;
-    const bare = `mqtt://127.0.0.1:${broker.port}`;
+    const bare = `mqtt://127.0.0.1:${setup.broker.port}`;
     const envUrl = await sky.run(['send', 'p'], { input: 'a\n', env: { SKYPIPE_URL: bare } });
     assert.equal(envUrl.stderr, `skypipe: cannot use broker ${bare} (from SKYPIPE_URL): ${anonymous}\n`);
     const flagUrl = await sky.run(['send', 'p', '--url', bare], { input: 'a\n' });
@@ -110,7 +125,7 @@ describe('profiles without a keychain: the password in a private file', () => {
   });
 
   it('refuses a password in the URL, hands the password on through a pipe, and logs out', async () => {
-    const inUrl = await sky.run(['login', `mqtt://erin:${PASSWORD}@127.0.0.1:${broker.port}`], { input: 'x\n' });
+    const inUrl = await sky.run(['login', `mqtt://erin:${PASSWORD}@127.0.0.1:${setup.broker.port}`], { input: 'x\n' });
     assert.equal(inUrl.code, 2);
     assert.equal(
       inUrl.stderr,
@@ -148,6 +163,42 @@ describe('profiles without a keychain: the password in a private file', () => {
   });
 });
 
+describe('an invitation to a TLS broker: user name and pin in the URL', () => {
+  const setup = profileSky(true);
+
+  it('logs in with the pin the invitation carries, and connects over TLS trusting it alone', async () => {
+    const { sky, pin, tlsPort } = setup;
+    const invitation = `mqtts://erin@localhost:${tlsPort}/?pin=${pin}`;
+    const env = { SKYPIPE_KEYCHAIN: 'off' };
+    const login = await sky.run(['login', invitation, '--name', 'tls'], { input: `${PASSWORD}\n`, env });
+    assert.equal(login.code, 0, login.stderr);
+    const secrets = join(setup.config, 'skypipe', 'secrets.json');
+    const listed = await sky.run(['profiles']);
+    assert.equal(
+      listed.stdout.toString(),
+      `* tls  mqtts://erin@localhost:${tlsPort}  pin ${pin}  password in ${secrets}\n`,
+    );
+    const sent = await sky.run(['send', 't'], { input: 'over tls\n' });
+    assert.equal(sent.code, 0, sent.stderr);
+    const received = await sky.run(['recv', 't']);
+    assert.equal(received.stdout.toString(), 'over tls\n');
+    const otherPin = `sha256:${'AB:'.repeat(31)}AB`;
+    const wrongPin = await sky.run(['send', 't', '--pin', otherPin], { input: 'no\n' });
+    assert.equal(wrongPin.code, 1);
+    assert.match(
+      wrongPin.stderr,
+      /\(from profile 'tls'\): the broker's certificate does not match the pinned fingerprint/,
+    );
+    const plain = `mqtt://erin@localhost:${setup.broker.port}`;
+    const refused = await sky.run(['login', `${plain}/?pin=${pin}`], { input: 'x\n' });
+    assert.equal(refused.code, 2);
+    assert.equal(
+      refused.stderr,
+      `skypipe: login: a pin is for brokers reached over TLS (mqtts:// or wss://), not ${plain.replace('erin@', '')}\n`,
+    );
+  });
+});
+
 /** Whether `command` is on the PATH. */
 function installed(command: string): boolean {
   try {
@@ -166,11 +217,12 @@ describe('profiles with a keychain: the Secret Service of gnome-keyring', () => 
     it.skip(`needs ${missingTools.join(', ')} (apt: dbus, gnome-keyring, libsecret-tools)`);
     return;
   }
-  const { sky, broker, config } = profileSky();
+  const setup = profileSky();
+  const { sky, config } = setup;
 
   it('keeps the password in the keychain, not in a file, uses it, and removes it at logout', async () => {
     assert.deepEqual(missingTools, [], 'the keychain tools are installed');
-    const url = `mqtt://erin@127.0.0.1:${broker.port}`;
+    const url = `mqtt://erin@127.0.0.1:${setup.broker.port}`;
     // A session bus of its own, and a keyring daemon unlocked with a password on its standard input.
     const script = [
       'printf unlock | gnome-keyring-daemon --daemonize --unlock --components=secrets >/dev/null',
