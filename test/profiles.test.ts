@@ -157,6 +157,11 @@ describe('profiles without a keychain: the password in a private file', () => {
     assert.equal(out.stderr, `skypipe: removed profile 'home' and its password from ${secrets}\n`);
     assert.deepEqual(JSON.parse(readFileSync(secrets, 'utf8')), {});
     assert.deepEqual(JSON.parse(readFileSync(profilesFile, 'utf8')), { default: null, profiles: [] });
+    const none = await sky.run(['profiles']);
+    assert.deepEqual(
+      [none.code, none.stdout.toString(), none.stderr],
+      [0, '', "skypipe: no profiles; 'skypipe login URL' saves one\n"],
+    );
     const again = await sky.run(['logout']);
     assert.equal(again.code, 2);
     assert.equal(again.stderr, "skypipe: no default profile to log out of; 'skypipe profiles' lists them\n");

@@ -31,6 +31,7 @@ export async function profilesCommand(flags: ProfilesFlags): Promise<number> {
     say(`profile '${profile.name}' is the default now`);
     return 0;
   }
+  if (profiles.profiles.length === 0) say("no profiles; 'skypipe login URL' saves one");
   for (const profile of profiles.profiles) {
     const mark = profile.name === profiles.default ? '*' : ' ';
     const pin = profile.pin === undefined ? '' : `  pin sha256:${profile.pin}`;
