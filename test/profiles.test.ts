@@ -87,6 +87,11 @@ describe('profiles without a keychain: the password in a private file', () => {
     const status = await sky.run(['status', '--json']);
     const report = JSON.parse(status.stdout.toString()) as { broker: { url: string; origin: string } };
     assert.deepEqual([report.broker.url, report.broker.origin], [shown(), "profile 'home'"]);
+    const brokerStatus = (await sky.run(['broker', 'status'])).stdout.toString();
+    assert.ok(
+      brokerStatus.endsWith(`\ncommands use profile 'home': ${shown()} ('skypipe profiles' lists them)\n`),
+      brokerStatus,
+    );
     const log = setup.broker.running!.output().toString() + setup.broker.running!.stderrSoFar();
     assert.ok(log.includes('erin'), 'the broker logged the connections');
     assert.ok(!log.includes(PASSWORD), "no password in the broker's log");

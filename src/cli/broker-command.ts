@@ -21,6 +21,8 @@ import {
 } from './broker-options.js';
 import { localClientsRecord, prepareLocalClients, wantsLocalClients } from './local-clients.js';
 import { say } from './messages.js';
+import { chosenProfile } from './profiles/chosen-profile.js';
+import { shownUrl } from './profiles/profile-store.js';
 
 declare const SKYPIPE_VERSION: string;
 
@@ -106,7 +108,7 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
  * --url (or its credentials) would not make them act on it.
  */
 export function refuseBrokerFlags(action: string, argv: Record<string, unknown>): void {
-  const named = ['url', 'username', 'password', 'pin', 'ca'].find((flag) => argv[flag] !== undefined);
+  const named = ['url', 'username', 'password', 'pin', 'ca', 'profile'].find((flag) => argv[flag] !== undefined);
   if (named === undefined) return;
   const instead = action === 'status' ? "; for another broker, use 'skypipe status --url URL'" : '';
   throw new PipeError(
@@ -135,11 +137,14 @@ export async function brokerStatus(): Promise<number> {
     );
   }
   const url = process.env.SKYPIPE_URL;
+  const profile = url ? null : chosenProfile(undefined)?.profile;
   const fallback = running?.served !== undefined ? "this machine's broker" : 'the local broker';
   process.stdout.write(
     url
       ? `commands use SKYPIPE_URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}\n`
-      : `commands use ${fallback} (set SKYPIPE_URL or --url to use another)\n`,
+      : profile
+        ? `commands use profile '${profile.name}': ${shownUrl(profile)} ('skypipe profiles' lists them)\n`
+        : `commands use ${fallback} (set SKYPIPE_URL or --url to use another)\n`,
   );
   return 0;
 }

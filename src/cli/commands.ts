@@ -4,7 +4,7 @@ import { PipeError } from '../protocol/errors.js';
 import { LISTENER_FLAGS, type BrokerServeFlags } from './broker-options.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { say } from './messages.js';
-import { profileCommands } from './profiles/profile-commands.js';
+import { PROFILE_OPTION, profileCommands } from './profiles/profile-commands.js';
 import { describeFailure } from './remedies.js';
 
 declare const SKYPIPE_VERSION: string;
@@ -15,9 +15,8 @@ const transfer: typeof import('./transfer-commands.js').transfer = async (...arg
   (await import('./transfer-commands.js')).transfer(...args);
 
 const EPILOGUE = `With no NAME, the default pipe. Sends when standard input is a pipe or a file, receives otherwise;
-scripts should say 'send' or 'recv'. Broker: --url, else SKYPIPE_URL, else a profile saved by
-'skypipe login' (--profile, SKYPIPE_PROFILE, the default one), else a local broker that skypipe
-starts by itself (see 'skypipe broker status').
+scripts should say 'send' or 'recv'. Broker: --url, else SKYPIPE_URL, else a 'skypipe login'
+profile, else a local broker that skypipe starts by itself (see 'skypipe broker status').
 
 Exit codes: 0 done; 1 error; 2 usage; 3 a stream arrived incomplete or failed its check;
 141 the reader of the output went away; 128+N killed by signal N.`;
@@ -48,12 +47,7 @@ async function main(): Promise<number> {
       describe: 'broker password (or SKYPIPE_PASSWORD, or in the URL)',
       global: true,
     })
-    .option('profile', {
-      type: 'string',
-      describe:
-        "use the broker of this profile, saved by 'skypipe login' (or SKYPIPE_PROFILE; default: the default one)",
-      global: true,
-    })
+    .option('profile', PROFILE_OPTION)
     .option('pin', {
       type: 'string',
       describe:

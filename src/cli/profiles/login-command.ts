@@ -1,8 +1,8 @@
-import { describeTarget, PipeError } from '../../client/index.js';
+import { PipeError } from '../../client/index.js';
 import { say } from '../messages.js';
 import { parseInvitation } from './invitation.js';
 import { readPasswordInput } from './password-input.js';
-import { findProfile, readProfiles, writeProfiles, type Profile } from './profile-store.js';
+import { findProfile, readProfiles, shownUrl, writeProfiles } from './profile-store.js';
 import { saveProfile } from './save-profile.js';
 import { describePlace, readSecret, removeSecret } from './secret-store.js';
 
@@ -12,14 +12,6 @@ export interface LoginFlags {
   pin: string | undefined;
   name: string | undefined;
 }
-
-/** How a profile is shown: its URL with the user name, never a password. */
-export const shownUrl = (profile: Profile): string =>
-  describeTarget(
-    profile.username === undefined
-      ? { url: profile.url, origin: '' }
-      : { url: profile.url, origin: '', username: profile.username },
-  );
 
 /** `skypipe login URL|INVITATION`: saves a profile, its password in the keychain (or the private file). */
 export async function login(flags: LoginFlags): Promise<number> {

@@ -1,4 +1,11 @@
-import type { CommandModule } from 'yargs';
+import type { CommandModule, Options } from 'yargs';
+
+/** The global --profile option. */
+export const PROFILE_OPTION: Options = {
+  type: 'string',
+  describe: "use the broker of this profile, saved by 'skypipe login' (or SKYPIPE_PROFILE; default: the default one)",
+  global: true,
+};
 
 type Run = (work: () => Promise<number>) => () => Promise<void>;
 type Args = Record<string, unknown>;

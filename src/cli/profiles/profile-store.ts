@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeTarget } from '../../client/index.js';
 import { PipeError } from '../../protocol/errors.js';
 import { configDir, writePrivateFile } from './config-dir.js';
 
@@ -71,3 +72,11 @@ export function findProfile(profiles: Profiles, name: string, origin: string): P
     throw new PipeError(`${origin}: no profile '${name}'; 'skypipe profiles' lists them`, 'usage');
   return found;
 }
+
+/** How a profile is shown: its URL with the user name, never a password. */
+export const shownUrl = (profile: Profile): string =>
+  describeTarget(
+    profile.username === undefined
+      ? { url: profile.url, origin: '' }
+      : { url: profile.url, origin: '', username: profile.username },
+  );

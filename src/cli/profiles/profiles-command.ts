@@ -1,7 +1,6 @@
 import { PipeError } from '../../protocol/errors.js';
 import { say } from '../messages.js';
-import { shownUrl } from './login-command.js';
-import { findProfile, readProfiles, writeProfiles } from './profile-store.js';
+import { findProfile, readProfiles, shownUrl, writeProfiles } from './profile-store.js';
 import { describePlace, readSecret } from './secret-store.js';
 
 export interface ProfilesFlags {
