@@ -1,4 +1,4 @@
-import { PipeError } from '../../protocol/errors.js';
+import { parsePin, PipeError } from '../../client/index.js';
 import { checkProfileName, readProfiles, writeProfiles, type Profile } from './profile-store.js';
 import { deleteFileSecret } from './secret-file.js';
 import { removeSecret, storeSecret } from './secret-store.js';
@@ -12,6 +12,7 @@ export interface SavedProfile {
 /**
  * Saves (or replaces) a broker profile, its password in the keychain or the private file, never in
  * the profiles file. The first profile saved becomes the default; `makeDefault` makes this one it.
+ * `pin` is a fingerprint as `skypipe broker cert` prints it (`sha256:AB:CD:…`) or as parsePin() keeps it.
  */
 export async function saveProfile(
   profile: { name: string; url: string; username?: string; pin?: string },
@@ -30,7 +31,7 @@ export async function saveProfile(
   const profiles = readProfiles();
   const saved: Profile = { name: profile.name, url: profile.url, secret };
   if (profile.username !== undefined) saved.username = profile.username;
-  if (profile.pin !== undefined) saved.pin = profile.pin;
+  if (profile.pin !== undefined) saved.pin = parsePin(profile.pin, `profile '${profile.name}'`);
   const others = profiles.profiles.filter((one) => one.name !== profile.name);
   const isDefault = options.makeDefault === true || profiles.default === null || profiles.default === profile.name;
   writeProfiles({
