@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { pipeTopics, topicRoot } from '../src/protocol/topics.js';
-import { consumerAttached, ForegroundBroker, Sky, sleep } from './harness.js';
+import { consumerAttached, ForegroundBroker, Sky, sleep, until } from './harness.js';
 
 describe('users and namespaces', () => {
   const sky = new Sky();
@@ -272,5 +272,34 @@ describe('bytes waiting per user', () => {
     // Read, the pipes hold nothing: a sender gets in again.
     const again = await sky.run(['send', 'quota', '--url', url()], { input: 'room again\n' });
     assert.equal(again.code, 0, again.stderr);
+  });
+});
+
+describe('a user name without a password', () => {
+  const { sky, broker } = brokerWithOneUser('erin', 'erin-secret', []);
+
+  it('is refused as such in scripts, with how to give one', async () => {
+    const refused = await sky.run(['status', '--url', `mqtt://erin@127.0.0.1:${broker.port}`]);
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      `skypipe: cannot use broker mqtt://erin@127.0.0.1:${broker.port} (from --url): the broker refused user 'erin' with no password given; on a terminal skypipe asks for it; elsewhere set SKYPIPE_PASSWORD, or keep it once with 'skypipe login' (never type it after --password where ps shows it)\n`,
+    );
+  });
+
+  it('is asked for on a terminal, without echo', async () => {
+    const url = `mqtt://erin@127.0.0.1:${broker.port}`;
+    const asking = sky.shell(`script -qfec "$SKYPIPE status --url ${url}" /dev/null`, { input: 'pipe' });
+    const prompt = `password for ${url}: `;
+    await until(() => asking.output().toString().includes(prompt), 'the password prompt');
+    asking.child.stdin!.end('erin-secret\n');
+    const answered = await asking.result;
+    const screen = answered.stdout.toString();
+    assert.equal(answered.code, 0, screen);
+    assert.ok(!screen.includes('erin-secret'), screen);
+    assert.match(
+      screen.slice(screen.indexOf(prompt) + prompt.length),
+      /^(\x1b\[\d+G)?\r\nbroker   mqtt:\/\/erin@127\.0\.0\.1:\d+ \(--url\)\r\nanswers  in /,
+    );
   });
 });

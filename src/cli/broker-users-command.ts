@@ -1,29 +1,10 @@
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import { checkUserName, hashPassword, readUsers, writeUsers, type Users } from '../broker/users.js';
 import { PipeError } from '../protocol/errors.js';
+import { askHidden } from './ask-hidden.js';
 import { usersFilePath } from './broker-options.js';
 import { say } from './messages.js';
 
 export type UserOperation = 'add' | 'remove' | 'list';
-
-/** Asks on the terminal without echoing what is typed. */
-export async function askHidden(question: string): Promise<string> {
-  let muted = false;
-  const output = new Writable({
-    write(chunk, _encoding, callback) {
-      if (!muted) process.stderr.write(chunk);
-      callback();
-    },
-  });
-  const terminal = createInterface({ input: process.stdin, output, terminal: true });
-  const answer = new Promise<string>((resolve) => terminal.question(question, resolve));
-  muted = true;
-  const typed = await answer;
-  terminal.close();
-  process.stderr.write('\n');
-  return typed;
-}
 
 /** The new password: asked twice on a terminal, else the first line of standard input. */
 async function readPassword(name: string): Promise<string> {

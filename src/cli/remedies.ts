@@ -3,6 +3,8 @@ import type { PipeError, Remedy } from '../client/index.js';
 /** What the user can do about a failure, in the command line's flags and variables. */
 const REMEDIES: Record<Remedy, string> = {
   'give-credentials': 'give --username and --password (or SKYPIPE_USERNAME and SKYPIPE_PASSWORD)',
+  'give-password':
+    "on a terminal skypipe asks for it; elsewhere set SKYPIPE_PASSWORD, or keep it once with 'skypipe login' (never type it after --password where ps shows it)",
   'check-credentials': 'check --username/--password or the URL',
   'trust-certificate':
     "pin it with --pin (the fingerprint 'skypipe broker cert' printed) or give its CA with --ca FILE",

@@ -1,4 +1,13 @@
-import { parseBrokerUrl, parsePin, PipeError, usesTls, type BrokerTarget, type TlsTrust } from '../client/index.js';
+import {
+  describeTarget,
+  parseBrokerUrl,
+  parsePin,
+  PipeError,
+  usesTls,
+  type BrokerTarget,
+  type TlsTrust,
+} from '../client/index.js';
+import { askHidden } from './ask-hidden.js';
 import { recallProtocol } from './known-brokers.js';
 import { ensureLocalSky, runningLocalSky, type LocalSkyRecord } from './local-sky.js';
 import { chosenProfile, profileCredentials } from './profiles/chosen-profile.js';
@@ -70,17 +79,30 @@ export async function configuredBroker(flags: BrokerFlags): Promise<BrokerTarget
     // A profile's password must never go to a broker the profile does not name.
     if (flags.profile !== undefined)
       throw new PipeError('--url and --profile exclude each other: give one broker', 'usage');
-    return recallProtocol(withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags));
+    return askMissingPassword(recallProtocol(withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags)));
   }
   const fromEnv = process.env.SKYPIPE_URL;
   if (fromEnv !== undefined && fromEnv !== '' && flags.profile === undefined)
-    return recallProtocol(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags));
+    return askMissingPassword(
+      recallProtocol(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags)),
+    );
   const chosen = chosenProfile(flags.profile);
   if (chosen === null) return null;
   const { profile } = chosen;
   const credentials = await profileCredentials(profile, username, password);
   const target = parseBrokerUrl(profile.url, `profile '${profile.name}'`, credentials.username, credentials.password);
   return recallProtocol(withTrust(target, flags, profile.pin));
+}
+
+/**
+ * A user name without a password: on a terminal, the password is asked (hidden), so that it need
+ * never be typed where `ps` and the shell's history keep it. Elsewhere the connection goes without
+ * one, and a broker that refuses it is reported as "no password given".
+ */
+async function askMissingPassword(target: BrokerTarget): Promise<BrokerTarget> {
+  if (target.username === undefined || target.password !== undefined) return target;
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return target;
+  return { ...target, password: await askHidden(`password for ${describeTarget(target)}: `) };
 }
 
 /** The broker to use: --url, else SKYPIPE_URL, else a profile, else the local sky (started if needed). */

@@ -11,6 +11,7 @@ import { describeBytes } from '../protocol/describe-bytes.js';
 import { runningLocalSky } from './local-sky.js';
 import { say } from './messages.js';
 import { brokerFlags, configuredBroker, recordedTarget, type BrokerFlags } from './resolve-broker.js';
+import { describeFailure } from './remedies.js';
 import { rootFor } from './topic-root.js';
 
 export interface StatusFlags extends BrokerFlags {
@@ -57,7 +58,7 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
     return report({ broker: { ...shown, answers: true, ...broker }, pipes }, flags.json);
   } catch (error) {
     if (!(error instanceof PipeError) || error.kind === 'usage') throw error;
-    return report({ broker: { ...shown, answers: false, error: error.message }, pipes: [] }, flags.json);
+    return report({ broker: { ...shown, answers: false, error: describeFailure(error) }, pipes: [] }, flags.json);
   }
 }
 

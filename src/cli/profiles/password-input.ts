@@ -1,4 +1,4 @@
-import { askHidden } from '../broker-users-command.js';
+import { askHidden } from '../ask-hidden.js';
 
 /** A password: asked without echo on a terminal, else the first line of standard input. */
 export async function readPasswordInput(question: string): Promise<string> {

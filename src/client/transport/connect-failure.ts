@@ -71,6 +71,12 @@ export function connectFailure(
   if (typeof error.code === 'number' && target.username === undefined && CREDENTIAL_REFUSALS.has(error.code)) {
     return fail(`cannot use broker ${where}: the broker requires a user name and password`, 'give-credentials');
   }
+  if (typeof error.code === 'number' && target.password === undefined && CREDENTIAL_REFUSALS.has(error.code)) {
+    return fail(
+      `cannot use broker ${where}: the broker refused user '${target.username}' with no password given`,
+      'give-password',
+    );
+  }
   if (typeof error.code === 'number' && REFUSALS[error.code] !== undefined) return refused(REFUSALS[error.code]!);
   if (typeof error.code === 'string' && TLS_FAILURES[error.code] !== undefined)
     return refused(TLS_FAILURES[error.code]!);
