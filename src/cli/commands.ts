@@ -57,6 +57,12 @@ async function main(): Promise<number> {
       describe: 'TLS: trust the CA certificates in this PEM file too (or SKYPIPE_CA)',
       global: true,
     })
+    .option('proxy', {
+      type: 'string',
+      describe:
+        "reach the broker through this proxy: http://, https://, socks5h:// or socks5://; '' for none (default: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)",
+      global: true,
+    })
     .option('quiet', {
       alias: 'q',
       type: 'boolean',

@@ -1,5 +1,6 @@
 import { parseBrokerUrl, parsePin, PipeError, usesTls, type BrokerTarget, type TlsTrust } from '../client/index.js';
 import { recallProtocol } from './known-brokers.js';
+import { chooseProxy } from './proxy-choice.js';
 import { ensureLocalSky, runningLocalSky } from './local-sky.js';
 import { say, stderrIsTerminal } from './messages.js';
 import { readTextFile } from './read-text-file.js';
@@ -10,17 +11,31 @@ export interface BrokerFlags {
   password?: string | undefined;
   pin?: string | undefined;
   ca?: string | undefined;
+  proxy?: string | undefined;
 }
 
 /** The broker flags from the parsed command line. */
 export function brokerFlags(argv: Record<string, unknown>): BrokerFlags {
   const text = (key: string) => argv[key] as string | undefined;
-  return { url: text('url'), username: text('username'), password: text('password'), pin: text('pin'), ca: text('ca') };
+  return {
+    url: text('url'),
+    username: text('username'),
+    password: text('password'),
+    pin: text('pin'),
+    ca: text('ca'),
+    proxy: text('proxy'),
+  };
 }
 
 /** How to run this skypipe again (to start the local broker). */
 export function selfCommand(): string[] {
   return [process.execPath, ...process.execArgv, process.argv[1]!];
+}
+
+/** Adds the proxy to reach the broker through, if any (see proxy-choice.ts). */
+function withProxy(target: BrokerTarget, flags: BrokerFlags): BrokerTarget {
+  const proxy = chooseProxy(target, flags.proxy);
+  return proxy === undefined ? target : { ...target, proxy };
 }
 
 /** Adds --pin or --ca (or SKYPIPE_PIN, SKYPIPE_CA) to a TLS broker's target. */
@@ -50,10 +65,12 @@ export function configuredBroker(flags: BrokerFlags): BrokerTarget | null {
   const username = flags.username ?? process.env.SKYPIPE_USERNAME;
   const password = flags.password ?? process.env.SKYPIPE_PASSWORD;
   if (flags.url !== undefined)
-    return recallProtocol(withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags));
+    return recallProtocol(withProxy(withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags), flags));
   const fromEnv = process.env.SKYPIPE_URL;
   if (fromEnv !== undefined && fromEnv !== '')
-    return recallProtocol(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags));
+    return recallProtocol(
+      withProxy(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags), flags),
+    );
   return null;
 }
 

@@ -10,7 +10,8 @@ export type FailureKind = 'error' | 'usage' | 'incomplete' | 'output-closed' | '
  * What the user can do about a failure, when that depends on how skypipe is run: the library names
  * it, and the command line words it in its flags and variables (src/cli/remedies.ts).
  */
-export type Remedy = 'give-credentials' | 'check-credentials' | 'trust-certificate' | 'name-or-pin' | 'smaller-frames';
+export type Remedy =
+  'give-credentials' | 'check-credentials' | 'trust-certificate' | 'name-or-pin' | 'smaller-frames' | 'check-proxy';
 
 export class PipeError extends Error {
   readonly kind: FailureKind;
