@@ -9,8 +9,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { missingBroker } from './brokers.js';
 import { killGroup } from './process-groups.js';
-import { BROKER_HOST, danted, missingProxies, tinyproxy, writeHosts, type RunningProxy } from './proxy-servers.js';
-import { ForegroundBroker, freePort, Sky } from './harness.js';
+import {
+  BROKER_HOST,
+  danted,
+  missingProxies,
+  tinyproxy,
+  withHosts,
+  writeHosts,
+  type RunningProxy,
+} from './proxy-servers.js';
+import { ForegroundBroker, freePort, SKYPIPE, Sky, startProcess } from './harness.js';
 
 const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'].flatMap((name) => [
   name,
@@ -154,6 +162,17 @@ describe('out through proxies', { timeout: 120_000 }, () => {
     );
   });
 
+  it("words a SOCKS server's refusal by its reply code", async () => {
+    const socks = `socks5h://127.0.0.1:${proxies.socks!.port}`;
+    const port = await freePort();
+    const result = await sky.run(['recv', 'socks-refused', '--url', `mqtt://${BROKER_HOST}:${port}`, '--proxy', socks]);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      `skypipe: cannot reach broker mqtt://${BROKER_HOST}:${port} (from --url) through proxy ${socks} (from --proxy): the SOCKS proxy refused to connect to ${BROKER_HOST}:${port}: connection refused at the broker; is the broker running and the port right?\n`,
+    );
+  });
+
   it('names an unreachable proxy, and how to go without it', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
     const result = await sky.run(['recv', 'dead', '--url', urls.mqtt], { env: { ALL_PROXY: dead } });
@@ -162,5 +181,30 @@ describe('out through proxies', { timeout: 120_000 }, () => {
       result.stderr,
       `skypipe: cannot reach proxy ${dead} (from ALL_PROXY): connection refused; check the proxy's address, or go straight to the broker with --proxy ''\n`,
     );
+  });
+
+  it('goes straight to brokers NO_PROXY names, and to loopback, whatever the variables say', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    // This sender looks the broker's name up itself, as the proxies do.
+    const send = (env: NodeJS.ProcessEnv) => {
+      const [command, args] = withHosts(join(sky.dir, 'hosts'), [
+        ...[process.execPath, SKYPIPE, 'send', 'bypass', '--url', urls.mqtts, '--pin', pin],
+      ]);
+      return startProcess(command, args, { env: { ...sky.env, HTTPS_PROXY: dead, ...env }, input: 'straight\n' })
+        .result;
+    };
+    const proxied = await send({ NO_PROXY: `${BROKER_HOST}:1` });
+    assert.equal(proxied.code, 1);
+    assert.match(
+      proxied.stderr,
+      /^skypipe: cannot reach proxy http:\/\/127\.0\.0\.1:\d+ \(from HTTPS_PROXY\): connection refused;/,
+    );
+    const bypassed = await send({ NO_PROXY: 'example.org,.skypipe.test' });
+    assert.equal(bypassed.code, 0, bypassed.stderr);
+    const received = await sky.run(['recv', 'bypass', '--url', broker.url], {
+      env: { ALL_PROXY: dead, HTTP_PROXY: dead },
+    });
+    assert.equal(received.code, 0, received.stderr);
+    assert.equal(received.stdout.toString(), 'straight\n');
   });
 });

@@ -25,11 +25,15 @@ export class ProxyFailure extends Error {
  * is the caller's to start over it). HTTP proxies are asked with CONNECT, whatever the protocol
  * inside: a plain HTTP proxy would drop a WebSocket's Upgrade header.
  */
-export function openTunnel(proxy: ProxySetting, host: string, port: number, timeoutMs: number): Promise<Socket> {
+export async function openTunnel(proxy: ProxySetting, host: string, port: number, timeoutMs: number): Promise<Socket> {
   const endpoint = proxyEndpoint(proxy);
-  return endpoint.scheme === 'http' || endpoint.scheme === 'https'
-    ? connectThroughHttp(endpoint, host, port, timeoutMs)
-    : connectThroughSocks(endpoint, host, port, timeoutMs);
+  const tunnel =
+    endpoint.scheme === 'http' || endpoint.scheme === 'https'
+      ? await connectThroughHttp(endpoint, host, port, timeoutMs)
+      : await connectThroughSocks(endpoint, host, port, timeoutMs);
+  // Each request waits for its answer (see connection.ts); TLS over the tunnel cannot reach this socket to say so.
+  tunnel.setNoDelay(true);
+  return tunnel;
 }
 
 type Endpoint = ReturnType<typeof proxyEndpoint>;
@@ -73,6 +77,8 @@ function connectThroughHttp(endpoint: Endpoint, host: string, port: number, time
     request.once('connect', (response: IncomingMessage, socket: Socket, head: Buffer) => {
       request.removeAllListeners('timeout');
       if (response.statusCode === 200) {
+        // The request's timeout was for the proxy's answer, not for a connection that may idle.
+        socket.setTimeout(0);
         if (head.length > 0) socket.unshift(head);
         resolve(socket);
       } else {

@@ -29,6 +29,7 @@ export function parseProxyUrl(raw: string, origin: string): ProxySetting {
     );
   }
   if (url.hostname === '') throw new PipeError(`${origin}: the proxy URL names no host`, 'usage');
+  // URL leaves out the default port of http:// and https://; socks5:// has none of its own.
   if (url.port === '') url.port = DEFAULT_PORTS[url.protocol]!;
   return { url: `${url.protocol}//${userInfo(url)}${url.host}`, origin };
 }
@@ -60,7 +61,7 @@ export function proxyEndpoint(proxy: ProxySetting): {
   const endpoint: ReturnType<typeof proxyEndpoint> = {
     scheme: url.protocol.slice(0, -1) as 'http' | 'https' | 'socks5' | 'socks5h',
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: Number(url.port),
+    port: Number(url.port || DEFAULT_PORTS[url.protocol]),
   };
   if (url.username !== '') endpoint.username = decodeURIComponent(url.username);
   if (url.password !== '') endpoint.password = decodeURIComponent(url.password);
