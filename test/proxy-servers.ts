@@ -1,5 +1,5 @@
-// Real proxies for the proxy tests, from their distributions' packages: tinyproxy (HTTP CONNECT)
-// and Dante's danted (SOCKS5), on free loopback ports, each in a mount namespace of its own where
+// Real proxies for the proxy tests, from their distributions' packages: tinyproxy (HTTP CONNECT),
+// stunnel in front of it (an https:// proxy) and Dante's danted (SOCKS5), on free loopback ports, each in a mount namespace of its own where
 // /etc/hosts names the broker: the broker's host name resolves for the proxies and nowhere else.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -27,6 +27,7 @@ export function withHosts(hosts: string, command: string[]): [string, string[]] 
 /** Why the proxies cannot run here, or null when they can. */
 export function missingProxies(dir: string): string | null {
   for (const name of ['tinyproxy', 'danted']) if (binary(name) === null) return `${name} is not installed`;
+  if (binary('stunnel4') === null && binary('stunnel') === null) return 'stunnel is not installed';
   const hosts = writeHosts(dir);
   const [command, args] = withHosts(hosts, ['getent', 'hosts', BROKER_HOST]);
   const probe = spawnSync(command, args, { encoding: 'utf8' });
@@ -88,4 +89,19 @@ export function danted(dir: string, name: string): Promise<RunningProxy> {
     '',
   ].join('\n');
   return startProxy(dir, name, (file) => [binary('danted')!, '-f', file], config);
+}
+
+/** stunnel taking TLS with `cert` and `key` in front of the HTTP proxy on `proxyPort`: an https:// proxy. */
+export function stunnel(dir: string, name: string, proxyPort: number, cert: string, key: string) {
+  const config = [
+    'foreground = yes',
+    'pid =',
+    `[${name}]`,
+    'accept = 127.0.0.1:PORT',
+    `connect = 127.0.0.1:${proxyPort}`,
+    `cert = ${cert}`,
+    `key = ${key}`,
+    '',
+  ].join('\n');
+  return startProxy(dir, name, (file) => [binary('stunnel4') ?? binary('stunnel')!, file], config);
 }

@@ -80,10 +80,15 @@ export function connectFailure(
   // OpenSSL's answer to a peer that is not speaking TLS, when Node gives no code of its own.
   if (error.code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/.test(error.message))
     return refused(NOT_TLS);
-  if (error instanceof ProxyFailure)
-    return error.unreachable
-      ? fail(`cannot reach proxy ${describeProxy(target.proxy!)}: ${error.message}`, 'check-proxy')
-      : fail(`cannot reach broker ${where}: ${error.message}`);
+  if (error instanceof ProxyFailure) {
+    // A proxy that is not there may be a wrong address; one whose certificate fails is not.
+    if (error.unreachable)
+      return fail(
+        `cannot reach proxy ${describeProxy(target.proxy!)}: ${error.message}`,
+        error.lasting ? undefined : 'check-proxy',
+      );
+    return fail(`cannot reach broker ${where}: ${error.message}`);
+  }
   switch (error.code) {
     case 'ECONNRESET':
       return usesTls(target.url)

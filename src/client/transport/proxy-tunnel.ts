@@ -47,15 +47,30 @@ const UNREACHABLE: Record<string, string> = {
   ENETUNREACH: 'no route to it',
 };
 
-/** The proxy itself could not be reached, or did not answer. */
-const unreachable = (error: Error & { code?: string }, timeoutMs: number) =>
-  new ProxyFailure(
-    error.code === 'ETIMEDOUT'
-      ? `no answer within ${timeoutMs / 1000} s`
-      : (UNREACHABLE[error.code ?? ''] ?? error.message),
-    false,
-    true,
-  );
+/** What Node calls a certificate that no CA it trusts signed. */
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+]);
+
+/** The proxy itself could not be reached, did not answer, or (https://) failed its TLS checks. */
+function unreachable(error: Error & { code?: string }, timeoutMs: number): ProxyFailure {
+  const code = error.code ?? '';
+  if (UNTRUSTED.has(code)) {
+    return new ProxyFailure(
+      'its TLS certificate is not signed by a CA this machine trusts (NODE_EXTRA_CA_CERTS=FILE adds one)',
+      true,
+      true,
+    );
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return new ProxyFailure(`its TLS certificate is not for this host name (${error.message})`, true, true);
+  const reason = code === 'ETIMEDOUT' ? `no answer within ${timeoutMs / 1000} s` : (UNREACHABLE[code] ?? error.message);
+  return new ProxyFailure(reason, false, true);
+}
 
 function connectThroughHttp(endpoint: Endpoint, host: string, port: number, timeoutMs: number): Promise<Socket> {
   const authority = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
@@ -72,6 +87,9 @@ function connectThroughHttp(endpoint: Endpoint, host: string, port: number, time
     headers,
     agent: false,
     timeout: timeoutMs,
+    // Node would take the name to check the proxy's certificate against from the Host header, the
+    // broker's; '' checks an address against the certificate's addresses, without SNI.
+    servername: isIP(endpoint.host) === 0 ? endpoint.host : '',
   });
   return new Promise((resolve, reject) => {
     request.once('connect', (response: IncomingMessage, socket: Socket, head: Buffer) => {
