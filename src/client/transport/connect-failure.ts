@@ -82,7 +82,7 @@ export function connectFailure(
     return refused(NOT_TLS);
   if (error instanceof ProxyFailure) {
     // A proxy that is not there may be a wrong address; one whose certificate fails is not.
-    if (error.unreachable)
+    if (error.aboutProxy)
       return fail(
         `cannot reach proxy ${describeProxy(target.proxy!)}: ${error.message}`,
         error.lasting ? undefined : 'check-proxy',

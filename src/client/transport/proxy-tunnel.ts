@@ -7,14 +7,15 @@ import { proxyEndpoint, type ProxySetting } from './proxy.js';
 
 /**
  * The proxy would not, or could not, open the way to the broker. `lasting` when asking again the
- * same way will be refused again (a rule, or credentials).
+ * same way will be refused again (a rule, credentials, a certificate); `aboutProxy` when the
+ * failure is the proxy's own (not there, not trusted), not the way beyond it.
  */
 export class ProxyFailure extends Error {
   readonly code = 'SKYPIPE_PROXY';
   constructor(
     message: string,
     readonly lasting: boolean,
-    readonly unreachable = false,
+    readonly aboutProxy = false,
   ) {
     super(message);
   }
