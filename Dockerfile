@@ -29,6 +29,7 @@ COPY --from=build --chown=10001:10001 /build/data /data
 # and SKYPIPE_BROKER_PASSWORD, and without any the broker refuses to start (see the README).
 # Two malloc arenas: with one per thread, the store's threads keep what they freed (see local-sky.ts).
 ENV NODE_ENV=production \
+    SKYPIPE_BROKER_LOCAL_CLIENTS=1 \
     MALLOC_ARENA_MAX=2 \
     XDG_STATE_HOME=/data/state \
     SKYPIPE_BROKER_HOST=0.0.0.0 \

@@ -13,8 +13,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // A native addon: loaded from node_modules at run time.
-  external: ['classic-level'],
+  // Native addons: loaded from node_modules at run time.
+  external: ['classic-level', '@napi-rs/keyring'],
   define: { SKYPIPE_VERSION: JSON.stringify(version) },
   banner: {
     js: [

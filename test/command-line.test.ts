@@ -36,6 +36,34 @@ describe('the command line', () => {
     for (const n of [0, 1, 2, 3]) assert.equal((await sky.run(['recv', `first${n}`])).stdout.toString(), `${n}\n`);
   });
 
+  it('refuses a pipe name too long for a topic with the limit, for send, recv and status', async () => {
+    const refusal = 'skypipe: a pipe name is at most 1024 bytes (UTF-8); this one is 70000: use a shorter name\n';
+    for (const args of [['send'], ['recv'], ['status']]) {
+      const refused = await sky.run([...args, 'a'.repeat(70_000)], { input: 'hi\n' });
+      assert.deepEqual([refused.code, refused.stderr.toString()], [2, refusal], args[0]);
+    }
+    const longest = 'é'.repeat(512);
+    const sent = await sky.run(['send', longest], { input: 'fits\n' });
+    assert.equal(sent.code, 0, sent.stderr.toString());
+    assert.equal((await sky.run(['recv', longest])).stdout.toString(), 'fits\n');
+  });
+
+  it('refuses --url and credentials for broker status and stop, which act on this machine only', async () => {
+    const stop = await sky.run(['broker', 'stop', '--url', 'mqtt://elsewhere:1883']);
+    assert.deepEqual(
+      [stop.code, stop.stderr.toString()],
+      [2, "skypipe: 'skypipe broker stop' is about this machine's broker and takes no --url\n"],
+    );
+    const status = await sky.run(['broker', 'status', '--pin', 'AB:CD']);
+    assert.deepEqual(
+      [status.code, status.stderr.toString()],
+      [
+        2,
+        "skypipe: 'skypipe broker status' is about this machine's broker and takes no --pin; for another broker, use 'skypipe status --url URL'\n",
+      ],
+    );
+  });
+
   it('shows, stops and restarts the local broker, keeping what waits in pipes', async () => {
     const status = await sky.run(['broker', 'status']);
     assert.equal(status.code, 0);

@@ -135,7 +135,7 @@ describe('the container image', () => {
     assert.deepEqual(healthcheck?.Test.slice(0, 3), ['CMD', 'node', '-e']);
   });
 
-  it('serves a pipe to its user, keeps what waits in it across a restart, and stops cleanly on SIGTERM', async () => {
+  it('serves a pipe to its user and to skypipe inside it, keeps what waits across a restart, stops on SIGTERM', async () => {
     const [port, http] = [await freePort(), await freePort()];
     const start = () =>
       must([
@@ -177,6 +177,15 @@ describe('the container image', () => {
     const received = await sky.run(['recv', 'through-the-image', '--url', url]);
     assert.equal(received.code, 0, received.stderr);
     assert.equal(received.stdout.toString(), 'kept across a restart\n');
+    // Inside the container, skypipe means the container's broker, as its user.
+    const inside = podman(['exec', '-i', container, 'skypipe', 'send', 'from-inside'], Buffer.from('inside\n'));
+    assert.deepEqual([inside.code, inside.stderr], [0, '']);
+    const fromInside = await sky.run(['recv', 'from-inside', '--url', url]);
+    assert.equal(fromInside.stdout.toString(), 'inside\n');
+    assert.match(
+      must(['exec', container, 'skypipe', 'broker', 'status']),
+      /^this machine's broker: running, pid 1, at mqtt:\/\/127\.0\.0\.1:\d+ for skypipe commands here, as edge\ndata: \/data\/broker\ncommands use this machine's broker/,
+    );
     const anonymous = await sky.run(['send', 'x', '--url', `mqtt://127.0.0.1:${port}`], { input: 'no\n' });
     assert.equal(anonymous.code, 1, 'the image lets no one in without credentials');
   });

@@ -50,8 +50,14 @@ export class Sky {
    * sharing a broker never meet; without, the sky's own local broker.
    */
   constructor(url?: string) {
-    const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: join(this.dir, 'state') };
+    // Its own configuration too: a profile saved on the machine running the tests must not be used.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      XDG_STATE_HOME: join(this.dir, 'state'),
+      XDG_CONFIG_HOME: join(this.dir, 'config'),
+    };
     delete env.SKYPIPE_URL;
+    delete env.SKYPIPE_PROFILE;
     delete env.SKYPIPE_TOPIC_PREFIX;
     if (url !== undefined) {
       env.SKYPIPE_URL = url;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuthenticateError, Client, PublishPacket } from 'aedes';
 import { userNamespace } from '../protocol/topics.js';
 import { PasswordChecks, type PasswordCheckLimits } from './password-checks.js';
+import { isLocalKey } from './local-key.js';
 import type { Quota } from './quota.js';
 import { unmatchableHash, verifyPassword, type UserDirectory } from './users.js';
 
@@ -15,6 +16,8 @@ export interface AccessPolicy {
   maxBytesPerUser: number | null;
   /** How many password checks run and wait at once, and how failures slow their source down. */
   passwordChecks?: PasswordCheckLimits;
+  /** Stands for any user's password on connections from loopback (see local-key.ts). */
+  localKey?: string;
 }
 
 const UNKNOWN_USER_HASH = unmatchableHash();
@@ -154,10 +157,11 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       const stored = users.get(username);
       const given = password ?? Buffer.alloc(0);
       const key = remembered(username, given);
-      if (stored !== undefined && verified.has(key)) return admit(client, username, callback);
+      const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? '';
+      if (stored !== undefined && (verified.has(key) || isLocalKey(policy.localKey, given, address)))
+        return admit(client, username, callback);
       // An unknown user costs what a wrong password does: its name cannot be found by timing.
       const verify = () => verifyPassword(given.toString('utf8'), stored ?? UNKNOWN_USER_HASH);
-      const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? '';
       const gone = new AbortController();
       client.conn.once('close', () => gone.abort());
       checks.check(address, username, key, verify, gone.signal).then((outcome) => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import type { BrokerSettings } from '../broker/server.js';
 import {
+  isAlive,
   localSkyPaths,
   readLocalSkyRecord,
   removeLocalSkyRecord,
@@ -18,7 +19,10 @@ import {
   resolveBrokerOptions,
   type BrokerServeFlags,
 } from './broker-options.js';
+import { localClientsRecord, prepareLocalClients, wantsLocalClients } from './local-clients.js';
 import { say } from './messages.js';
+import { chosenProfile } from './profiles/chosen-profile.js';
+import { shownUrl } from './profiles/profile-store.js';
 
 declare const SKYPIPE_VERSION: string;
 
@@ -48,6 +52,7 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
   const settings: BrokerSettings = localSky
     ? localSkySettings(earlierPort)
     : { ...(await resolveBrokerOptions(flags)), version: SKYPIPE_VERSION };
+  const localClients = !localSky && wantsLocalClients(flags.localClients) ? await prepareLocalClients(settings) : null;
   let broker;
   try {
     // Loaded here only: sending and receiving never pay for the broker's start-up.
@@ -69,6 +74,8 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
       startedAt: new Date().toISOString(),
     });
   } else {
+    if (localClients !== null)
+      writeLocalSkyRecord(localClientsRecord(localClients, broker.listeners.at(-1)!.port, broker.storage));
     say(
       `broker listening on ${broker.listeners.map((listener) => listener.url).join(', ')}; data in ${broker.storage}`,
     );
@@ -83,7 +90,7 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(name, () => resolve(name));
   });
-  if (localSky) removeLocalSkyRecord(process.pid);
+  if (localSky || localClients !== null) removeLocalSkyRecord(process.pid);
   const deadline = setTimeout(() => {
     say(
       `the broker did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway (clients send again what it did not acknowledge)`,
@@ -96,11 +103,31 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
   return 0;
 }
 
+/**
+ * `broker status` and `broker stop` are about this machine's broker; naming another one with
+ * --url (or its credentials) would not make them act on it.
+ */
+export function refuseBrokerFlags(action: string, argv: Record<string, unknown>): void {
+  const named = ['url', 'username', 'password', 'pin', 'ca', 'profile'].find((flag) => argv[flag] !== undefined);
+  if (named === undefined) return;
+  const instead = action === 'status' ? "; for another broker, use 'skypipe status --url URL'" : '';
+  throw new PipeError(
+    `'skypipe broker ${action}' is about this machine's broker and takes no --${named}${instead}`,
+    'usage',
+  );
+}
+
 /** `skypipe broker status`: where the local broker runs, and which broker commands use. */
 export async function brokerStatus(): Promise<number> {
   const running = await runningLocalSky();
   const paths = localSkyPaths();
-  if (running) {
+  if (running?.served !== undefined) {
+    const user = running.served.user === null ? '' : `, as ${running.served.user}`;
+    process.stdout.write(
+      `this machine's broker: running, pid ${running.pid}, at mqtt://127.0.0.1:${running.port} for skypipe commands here${user}\n`,
+    );
+    process.stdout.write(`data: ${running.dataDir}\n`);
+  } else if (running) {
     process.stdout.write(`local broker: running, pid ${running.pid}, at mqtt://127.0.0.1:${running.port}\n`);
     process.stdout.write(`data: ${running.dataDir}\nlog: ${paths.log}\n`);
   } else {
@@ -110,17 +137,26 @@ export async function brokerStatus(): Promise<number> {
     );
   }
   const url = process.env.SKYPIPE_URL;
+  const profile = url ? null : chosenProfile(undefined)?.profile;
+  const fallback = running?.served !== undefined ? "this machine's broker" : 'the local broker';
   process.stdout.write(
     url
       ? `commands use SKYPIPE_URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}\n`
-      : 'commands use the local broker (set SKYPIPE_URL or --url to use another)\n',
+      : profile
+        ? `commands use profile '${profile.name}': ${shownUrl(profile)} ('skypipe profiles' lists them)\n`
+        : `commands use ${fallback} (set SKYPIPE_URL or --url to use another)\n`,
   );
   return 0;
 }
 
-/** `skypipe broker stop`: stops the local broker. */
+/** `skypipe broker stop`: stops the local broker; one run with --local-clients is stopped where it was started. */
 export async function brokerStop(): Promise<number> {
   const record = readLocalSkyRecord();
+  if (record?.served !== undefined && isAlive(record.pid)) {
+    throw new PipeError(
+      `this machine's broker (pid ${record.pid}) was started with 'skypipe broker', not by skypipe itself: stop it where it runs (its terminal, its service, or 'docker stop' for a container)`,
+    );
+  }
   if (await stopLocalSky()) process.stdout.write(`stopped the local broker (pid ${record?.pid})\n`);
   else process.stdout.write('no local broker was running\n');
   return 0;

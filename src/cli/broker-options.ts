@@ -34,6 +34,8 @@ export interface BrokerServeFlags {
   httpPort?: string | undefined;
   httpHost?: string | undefined;
   logLevel?: string | undefined;
+  /** Let this machine's skypipe commands use this broker (see local-clients.ts). */
+  localClients?: boolean | undefined;
 }
 
 export interface BrokerOptions {

@@ -8,7 +8,7 @@ import { say } from './messages.js';
 export type UserOperation = 'add' | 'remove' | 'list';
 
 /** Asks on the terminal without echoing what is typed. */
-async function askHidden(question: string): Promise<string> {
+export async function askHidden(question: string): Promise<string> {
   let muted = false;
   const output = new Writable({
     write(chunk, _encoding, callback) {

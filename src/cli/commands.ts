@@ -2,8 +2,10 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { PipeError } from '../protocol/errors.js';
 import { LISTENER_FLAGS, type BrokerServeFlags } from './broker-options.js';
+import { CONNECTION_OPTIONS } from './connection-options.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { say } from './messages.js';
+import { PROFILE_OPTION, profileCommands } from './profiles/profile-commands.js';
 import { describeFailure } from './remedies.js';
 
 declare const SKYPIPE_VERSION: string;
@@ -14,8 +16,8 @@ const transfer: typeof import('./transfer-commands.js').transfer = async (...arg
   (await import('./transfer-commands.js')).transfer(...args);
 
 const EPILOGUE = `With no NAME, the default pipe. Sends when standard input is a pipe or a file, receives otherwise;
-scripts should say 'send' or 'recv'. Broker: --url, else SKYPIPE_URL, else a local broker that
-skypipe starts by itself (see 'skypipe broker status').
+scripts should say 'send' or 'recv'. Broker: --url, else SKYPIPE_URL, else a 'skypipe login'
+profile, else a local broker that skypipe starts by itself (see 'skypipe broker status').
 
 Exit codes: 0 done; 1 error; 2 usage; 3 a stream arrived incomplete or failed its check;
 141 the reader of the output went away; 128+N killed by signal N.`;
@@ -29,7 +31,7 @@ async function main(): Promise<number> {
     .scriptName('skypipe')
     .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
     .usage(
-      'Usage: skypipe [send|recv] [NAME] [options]\n       skypipe status [NAME] [--json]\n       skypipe broker [run|status|stop|cert] [options]',
+      'Usage: skypipe [send|recv] [NAME] [options]\n       skypipe status [NAME] [--json]\n       skypipe broker [run|status|stop|cert] [options]\n       skypipe login URL | logout [PROFILE] | profiles',
     )
     .option('url', {
       type: 'string',
@@ -46,23 +48,8 @@ async function main(): Promise<number> {
       describe: 'broker password (or SKYPIPE_PASSWORD, or in the URL)',
       global: true,
     })
-    .option('pin', {
-      type: 'string',
-      describe:
-        "TLS: trust the broker whose certificate (or CA) has this SHA-256 fingerprint, as 'skypipe broker cert' prints it (or SKYPIPE_PIN)",
-      global: true,
-    })
-    .option('ca', {
-      type: 'string',
-      describe: 'TLS: trust the CA certificates in this PEM file too (or SKYPIPE_CA)',
-      global: true,
-    })
-    .option('proxy', {
-      type: 'string',
-      describe:
-        "reach the broker through this proxy: http://, https://, socks5h:// or socks5://; '' for none (default: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)",
-      global: true,
-    })
+    .option('profile', PROFILE_OPTION)
+    .options(CONNECTION_OPTIONS)
     .option('quiet', {
       alias: 'q',
       type: 'boolean',
@@ -130,6 +117,7 @@ async function main(): Promise<number> {
           .option('json', { type: 'boolean', describe: 'status: print JSON, for scripts' }),
       (argv) => run(async () => (await import('./status-command.js')).status(argv))(),
     )
+    .command(profileCommands(run))
     .command(
       'broker [action] [operation] [user]',
       'run a broker in the foreground; "status" or "stop" for the local broker; "cert" makes a self-signed TLS certificate; "user add|remove|list NAME" manages its users',
@@ -210,6 +198,11 @@ async function main(): Promise<number> {
             describe:
               'let clients without credentials in (or SKYPIPE_BROKER_ANONYMOUS=1); needed to listen beyond loopback with no users',
           })
+          .option('local-clients', {
+            type: 'boolean',
+            describe:
+              "skypipe commands on this machine use this broker, as its user (or SKYPIPE_BROKER_LOCAL_CLIENTS=1; the image's default)",
+          })
           .option('dir', {
             type: 'string',
             describe: 'cert: where to write the certificates (default: state directory)',
@@ -225,9 +218,12 @@ async function main(): Promise<number> {
       },
       (argv) =>
         run(async () => {
-          const { brokerCert, brokerStatus, brokerStop, runBroker } = await import('./broker-command.js');
-          if (argv.action === 'status') return brokerStatus();
-          if (argv.action === 'stop') return brokerStop();
+          const { brokerCert, brokerStatus, brokerStop, refuseBrokerFlags, runBroker } =
+            await import('./broker-command.js');
+          if (argv.action === 'status' || argv.action === 'stop') {
+            refuseBrokerFlags(argv.action, argv);
+            return argv.action === 'status' ? brokerStatus() : brokerStop();
+          }
           if (argv.action === 'cert') return brokerCert(argv.dir, (argv.name ?? []).map(String), argv.force === true);
           if (argv.action === 'user') {
             if (argv.operation === undefined)
@@ -256,6 +252,7 @@ async function main(): Promise<number> {
               httpPort: argv['http-port'],
               httpHost: argv['http-host'],
               logLevel: argv['log-level'],
+              localClients: argv['local-clients'],
             },
             argv['local-sky'] === true,
           );

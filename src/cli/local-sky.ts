@@ -15,6 +15,8 @@ export interface LocalSkyRecord {
   port: number;
   dataDir: string;
   startedAt: string;
+  /** Set by a broker run with --local-clients (see local-clients.ts) rather than started by skypipe itself. */
+  served?: { key: string | null; user: string | null };
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -41,6 +43,7 @@ export function readLocalSkyRecord(): LocalSkyRecord | null {
 /** Written by the broker process itself once it listens. */
 export function writeLocalSkyRecord(record: LocalSkyRecord): void {
   const paths = localSkyPaths();
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   const temporary = `${paths.record}.${process.pid}`;
   writeFileSync(temporary, JSON.stringify(record) + '\n', { mode: 0o600 });
   renameSync(temporary, paths.record);

@@ -1,7 +1,8 @@
 import { parseBrokerUrl, parsePin, PipeError, usesTls, type BrokerTarget, type TlsTrust } from '../client/index.js';
 import { recallProtocol } from './known-brokers.js';
 import { chooseProxy } from './proxy-choice.js';
-import { ensureLocalSky, runningLocalSky } from './local-sky.js';
+import { ensureLocalSky, runningLocalSky, type LocalSkyRecord } from './local-sky.js';
+import { chosenProfile, profileCredentials } from './profiles/chosen-profile.js';
 import { say, stderrIsTerminal } from './messages.js';
 import { readTextFile } from './read-text-file.js';
 
@@ -12,6 +13,7 @@ export interface BrokerFlags {
   pin?: string | undefined;
   ca?: string | undefined;
   proxy?: string | undefined;
+  profile?: string | undefined;
 }
 
 /** The broker flags from the parsed command line. */
@@ -24,6 +26,7 @@ export function brokerFlags(argv: Record<string, unknown>): BrokerFlags {
     pin: text('pin'),
     ca: text('ca'),
     proxy: text('proxy'),
+    profile: text('profile'),
   };
 }
 
@@ -38,9 +41,13 @@ function withProxy(target: BrokerTarget, flags: BrokerFlags): BrokerTarget {
   return proxy === undefined ? target : { ...target, proxy };
 }
 
-/** Adds --pin or --ca (or SKYPIPE_PIN, SKYPIPE_CA) to a TLS broker's target. */
-function withTrust(target: BrokerTarget, flags: BrokerFlags): BrokerTarget {
-  const pin = flags.pin !== undefined ? { raw: flags.pin, origin: '--pin' } : fromEnvironment('SKYPIPE_PIN');
+/** Adds --pin or --ca (or SKYPIPE_PIN, SKYPIPE_CA, else a profile's pin) to a TLS broker's target. */
+function withTrust(target: BrokerTarget, flags: BrokerFlags, profilePin?: string): BrokerTarget {
+  const pin =
+    flags.pin !== undefined
+      ? { raw: flags.pin, origin: '--pin' }
+      : (fromEnvironment('SKYPIPE_PIN') ??
+        (profilePin === undefined ? undefined : { raw: profilePin, origin: target.origin }));
   const ca = flags.ca !== undefined ? { raw: flags.ca, origin: '--ca' } : fromEnvironment('SKYPIPE_CA');
   if (pin === undefined && ca === undefined) return target;
   if (!usesTls(target.url)) {
@@ -60,25 +67,39 @@ function fromEnvironment(name: string): { raw: string; origin: string } | undefi
   return raw === undefined || raw === '' ? undefined : { raw, origin: name };
 }
 
-/** The broker --url or SKYPIPE_URL names, or null for the local sky. */
-export function configuredBroker(flags: BrokerFlags): BrokerTarget | null {
+/**
+ * The broker --url names, else SKYPIPE_URL, else a profile (--profile, SKYPIPE_PROFILE, the
+ * default one); null for the local sky. An explicit --profile beats SKYPIPE_URL, as flags beat the
+ * environment. User name, password and pin from flags or the environment beat the profile's.
+ */
+export async function configuredBroker(flags: BrokerFlags): Promise<BrokerTarget | null> {
   const username = flags.username ?? process.env.SKYPIPE_USERNAME;
   const password = flags.password ?? process.env.SKYPIPE_PASSWORD;
-  if (flags.url !== undefined)
+  if (flags.url !== undefined) {
+    // A profile's password must never go to a broker the profile does not name.
+    if (flags.profile !== undefined)
+      throw new PipeError('--url and --profile exclude each other: give one broker', 'usage');
     return recallProtocol(withProxy(withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags), flags));
+  }
   const fromEnv = process.env.SKYPIPE_URL;
-  if (fromEnv !== undefined && fromEnv !== '')
+  if (fromEnv !== undefined && fromEnv !== '' && flags.profile === undefined)
     return recallProtocol(
       withProxy(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags), flags),
     );
-  return null;
+  const chosen = chosenProfile(flags.profile);
+  if (chosen === null) return null;
+  const { profile } = chosen;
+  const credentials = await profileCredentials(profile, username, password);
+  const target = parseBrokerUrl(profile.url, `profile '${profile.name}'`, credentials.username, credentials.password);
+  return recallProtocol(withProxy(withTrust(target, flags, profile.pin), flags));
 }
 
-/** The broker to use: --url, else SKYPIPE_URL, else the local sky (started if needed). */
+/** The broker to use: --url, else SKYPIPE_URL, else a profile, else the local sky (started if needed). */
 export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
-  const configured = configuredBroker(flags);
+  const configured = await configuredBroker(flags);
   if (configured !== null) return configured;
   const wasRunning = await runningLocalSky();
+  if (wasRunning?.served !== undefined) return servedTarget(wasRunning, flags);
   let sky;
   try {
     sky = wasRunning ?? (await ensureLocalSky(selfCommand()));
@@ -87,7 +108,7 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
   }
   if (!wasRunning && stderrIsTerminal()) {
     say(
-      `started the local broker on 127.0.0.1:${sky.port}; to pipe between machines, run 'skypipe broker user add NAME' and 'skypipe broker --host 0.0.0.0' on a reachable host and set SKYPIPE_URL=mqtt://NAME:PASSWORD@HOST:1883 on each machine`,
+      `started the local broker on 127.0.0.1:${sky.port}; to pipe between machines, run 'skypipe broker user add NAME' and 'skypipe broker --host 0.0.0.0' on a reachable host and run 'skypipe login mqtt://NAME@HOST:1883' on each machine`,
     );
   }
   const target = localSkyTarget(sky.port);
@@ -98,6 +119,29 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
     target.url = `mqtt://127.0.0.1:${revived.port}`;
   };
   return target;
+}
+
+/**
+ * This machine's broker run with --local-clients (the container's own broker, inside the image):
+ * its loopback listener, as its user, with the key it wrote to the record.
+ */
+function servedTarget(record: LocalSkyRecord, flags: BrokerFlags): BrokerTarget {
+  const target = localSkyTarget(record.port);
+  target.origin = "this machine's broker (see skypipe broker status)";
+  const { key, user } = record.served!;
+  if (key === null) return target;
+  const username = flags.username ?? process.env.SKYPIPE_USERNAME ?? user ?? undefined;
+  if (username === undefined)
+    throw new PipeError(
+      "this machine's broker has several users: say which one with --username (or SKYPIPE_USERNAME)",
+      'usage',
+    );
+  return { ...target, username, password: key };
+}
+
+/** The broker a running local broker's record names: the local sky, or a broker serving local clients. */
+export function recordedTarget(record: LocalSkyRecord, flags: BrokerFlags): BrokerTarget {
+  return record.served !== undefined ? servedTarget(record, flags) : localSkyTarget(record.port);
 }
 
 /** The local sky on `port`. */

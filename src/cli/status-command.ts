@@ -1,4 +1,5 @@
 import {
+  checkPipeName,
   describeTarget,
   PipeError,
   readStatus,
@@ -9,7 +10,7 @@ import {
 import { describeBytes } from '../protocol/describe-bytes.js';
 import { runningLocalSky } from './local-sky.js';
 import { say } from './messages.js';
-import { brokerFlags, configuredBroker, localSkyTarget, type BrokerFlags } from './resolve-broker.js';
+import { brokerFlags, configuredBroker, recordedTarget, type BrokerFlags } from './resolve-broker.js';
 import { rootFor } from './topic-root.js';
 
 export interface StatusFlags extends BrokerFlags {
@@ -28,7 +29,7 @@ interface StatusReport {
 /** `skypipe status [NAME] [--json]`, from the parsed command line. */
 export function status(argv: Record<string, unknown>): Promise<number> {
   return statusCommand({
-    name: argv.name === undefined ? undefined : String(argv.name),
+    name: argv.name === undefined ? undefined : checkPipeName(String(argv.name)),
     json: argv.json === true,
     topicPrefix: argv['topic-prefix'] as string | undefined,
     ...brokerFlags(argv),
@@ -41,14 +42,16 @@ export function status(argv: Record<string, unknown>): Promise<number> {
  * starts the local broker.
  */
 export async function statusCommand(flags: StatusFlags): Promise<number> {
-  const configured = configuredBroker(flags);
+  const configured = await configuredBroker(flags);
   const local = configured === null ? await runningLocalSky() : null;
-  const target: BrokerTarget | null = configured ?? (local === null ? null : localSkyTarget(local.port));
+  const target: BrokerTarget | null = configured ?? (local === null ? null : recordedTarget(local, flags));
   if (target === null) {
     const error = "the local broker is not running; it starts by itself with the first 'skypipe send' or 'recv'";
     return report({ broker: { url: '', origin: 'the local broker', answers: false, error }, pipes: [] }, flags.json);
   }
-  const shown = { url: describeTarget(target), origin: configured === null ? 'the local broker' : target.origin };
+  const origin =
+    configured !== null ? target.origin : local?.served !== undefined ? "this machine's broker" : 'the local broker';
+  const shown = { url: describeTarget(target), origin };
   try {
     const { broker, pipes } = await readStatus(target, rootFor(flags, target), flags.name ?? null);
     return report({ broker: { ...shown, answers: true, ...broker }, pipes }, flags.json);

@@ -1,4 +1,5 @@
 import {
+  checkPipeName,
   DEFAULT_SEND_SETTINGS,
   DEFAULT_TIMINGS,
   displayName,
@@ -140,7 +141,7 @@ function interruptible(): { signal: AbortSignal; caught: () => NodeJS.Signals | 
 export async function transfer(mode: 'send' | 'receive' | 'auto', argv: Record<string, unknown>): Promise<number> {
   const { signal, caught } = interruptible();
   const flags: TransferFlags = {
-    name: argv.name === undefined ? '' : String(argv.name),
+    name: checkPipeName(argv.name === undefined ? '' : String(argv.name)),
     quiet: argv.quiet === true,
     follow: argv.follow === true,
     capacity: argv.capacity as string | undefined,

@@ -2,8 +2,26 @@
  * What a sender shows on a terminal: bytes, rate and total, redrawn on one line once a transfer
  * lasts over a second; and a line when the pipe is full. Nothing when stderr is not a terminal.
  */
-const SHOW_AFTER_MS = 1000;
-const REDRAW_MS = 250;
+export interface DisplayTimings {
+  /** The progress line appears once a transfer lasts this long. */
+  showAfterMs: number;
+  redrawMs: number;
+  /**
+   * A full pipe is mentioned once the sender has waited this long, and its end once the sender
+   * has gone on this long: a receiver reading at full speed fills the pipe for an instant at each
+   * frame, which is no wait worth a line.
+   */
+  waitNoticeMs: number;
+}
+
+export const DEFAULT_DISPLAY_TIMINGS: DisplayTimings = { showAfterMs: 1000, redrawMs: 250, waitNoticeMs: 1000 };
+
+/** Whether the sender waits for room, as the user has been told. */
+type WaitState =
+  | { kind: 'flowing' }
+  | { kind: 'maybe-waiting'; timer: NodeJS.Timeout }
+  | { kind: 'waiting' }
+  | { kind: 'maybe-going-on'; timer: NodeJS.Timeout };
 
 function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -22,23 +40,43 @@ export class TransferDisplay {
   private shown = false;
   private lastDrawAt = 0;
   private readonly timer: NodeJS.Timeout;
+  private wait: WaitState = { kind: 'flowing' };
 
   constructor(
     private readonly write: (text: string) => void,
     private readonly totalBytes: number | undefined,
+    private readonly timings: DisplayTimings = DEFAULT_DISPLAY_TIMINGS,
   ) {
-    this.timer = setInterval(() => this.draw(), REDRAW_MS);
+    this.timer = setInterval(() => this.draw(), timings.redrawMs);
     this.timer.unref();
   }
 
   progress(bytes: number): void {
     this.bytes = bytes;
-    if (Date.now() - this.lastDrawAt >= REDRAW_MS) this.draw();
+    if (Date.now() - this.lastDrawAt >= this.timings.redrawMs) this.draw();
   }
 
   blocked(isBlocked: boolean, unreadBytes: number, pipe: string): void {
-    if (isBlocked)
-      this.note(`${pipe} is full (${formatBytes(unreadBytes)} not yet read); waiting for a receiver to read it`);
+    const later = (then: () => void) => setTimeout(then, this.timings.waitNoticeMs).unref();
+    const wait = this.wait;
+    if (isBlocked && wait.kind === 'flowing') {
+      const message = `${pipe} is full (${formatBytes(unreadBytes)} not yet read); waiting for a receiver to read it`;
+      this.wait = { kind: 'maybe-waiting', timer: later(() => this.said({ kind: 'waiting' }, message)) };
+    } else if (isBlocked && wait.kind === 'maybe-going-on') {
+      clearTimeout(wait.timer);
+      this.wait = { kind: 'waiting' };
+    } else if (!isBlocked && wait.kind === 'maybe-waiting') {
+      clearTimeout(wait.timer);
+      this.wait = { kind: 'flowing' };
+    } else if (!isBlocked && wait.kind === 'waiting') {
+      const message = `${pipe} has room again; sending`;
+      this.wait = { kind: 'maybe-going-on', timer: later(() => this.said({ kind: 'flowing' }, message)) };
+    }
+  }
+
+  private said(next: WaitState, message: string): void {
+    this.wait = next;
+    this.note(message);
   }
 
   /** A line of its own, above the progress line. */
@@ -49,6 +87,8 @@ export class TransferDisplay {
 
   finish(): void {
     clearInterval(this.timer);
+    if (this.wait.kind === 'maybe-waiting' || this.wait.kind === 'maybe-going-on') clearTimeout(this.wait.timer);
+    this.wait = { kind: 'flowing' };
     if (this.shown) {
       this.draw();
       this.write('\n');
@@ -62,7 +102,7 @@ export class TransferDisplay {
   private draw(): void {
     const now = Date.now();
     const elapsed = now - this.startedAt;
-    if (elapsed < SHOW_AFTER_MS) return;
+    if (elapsed < this.timings.showAfterMs) return;
     this.lastDrawAt = now;
     this.shown = true;
     const rate = this.bytes / (elapsed / 1000);

@@ -10,5 +10,5 @@ export { DEFAULT_TIMINGS, type Timings } from './timings.js';
 export { parsePin, usesTls, type TlsTrust } from './transport/tls-trust.js';
 export { parseProxyUrl, type ProxySetting } from './transport/proxy.js';
 export { PipeError, type FailureKind, type Remedy } from '../protocol/errors.js';
-export { displayName, pipeTopics, topicRoot, type PipeTopics } from '../protocol/topics.js';
+export { checkPipeName, displayName, pipeTopics, topicRoot, type PipeTopics } from '../protocol/topics.js';
 export { readStatus, type BrokerStatus, type PipeStatus } from './pipe-status.js';

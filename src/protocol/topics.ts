@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { advertisementTopic } from './advertisement.js';
+import { PipeError } from './errors.js';
 
 /** Every topic skypipe uses starts here; the version lets a future wire format live beside this one. */
 export const DEFAULT_TOPIC_ROOT = 'skypipe/v1';
@@ -52,6 +53,24 @@ export function encodePipeName(name: string): string {
     level += isKeptByte(byte) ? String.fromCharCode(byte) : '%' + byte.toString(16).toUpperCase().padStart(2, '0');
   }
   return level;
+}
+
+/**
+ * The longest pipe name, in UTF-8 bytes. Encoded (up to three bytes each) under a topic root and
+ * with its records' suffixes, it stays far below MQTT's 65,535-byte topics and the shorter limits
+ * some brokers set.
+ */
+export const MAX_PIPE_NAME_BYTES = 1024;
+
+/** Refuses a pipe name too long to fit in a topic, with the limit. */
+export function checkPipeName(name: string): string {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > MAX_PIPE_NAME_BYTES)
+    throw new PipeError(
+      `a pipe name is at most ${MAX_PIPE_NAME_BYTES} bytes (UTF-8); this one is ${bytes}: use a shorter name`,
+      'usage',
+    );
+  return name;
 }
 
 /** The pipe name a topic level encodes (see encodePipeName); null for a level it never makes. */
