@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { PipeError } from '../protocol/errors.js';
 import { withBrokerCommand } from './broker-command-line.js';
+import { CONNECTION_OPTIONS } from './connection-options.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { say } from './messages.js';
 import { PROFILE_OPTION, profileCommands } from './profiles/profile-commands.js';
@@ -48,17 +49,7 @@ async function main(): Promise<number> {
       global: true,
     })
     .option('profile', PROFILE_OPTION)
-    .option('pin', {
-      type: 'string',
-      describe:
-        "TLS: trust the broker whose certificate (or CA) has this SHA-256 fingerprint, as 'skypipe broker cert' prints it (or SKYPIPE_PIN)",
-      global: true,
-    })
-    .option('ca', {
-      type: 'string',
-      describe: 'TLS: trust the CA certificates in this PEM file too (or SKYPIPE_CA)',
-      global: true,
-    })
+    .options(CONNECTION_OPTIONS)
     .option('quiet', {
       alias: 'q',
       type: 'boolean',

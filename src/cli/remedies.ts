@@ -11,6 +11,7 @@ const REMEDIES: Record<Remedy, string> = {
   'name-or-pin': 'connect with a name it lists, or pin it with --pin',
   'smaller-frames':
     'raise its maximum packet size (Mosquitto: max_packet_size) or send smaller frames with --frame-size',
+  'check-proxy': "check the proxy's address, or go straight to the broker with --proxy ''",
 };
 
 /** The one line the user reads for a failure: the library's reason, then the remedy in flags. */

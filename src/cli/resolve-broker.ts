@@ -9,6 +9,7 @@ import {
 } from '../client/index.js';
 import { askHidden } from './ask-hidden.js';
 import { recallProtocol } from './known-brokers.js';
+import { chooseProxy } from './proxy-choice.js';
 import { ensureLocalSky, runningLocalSky, type LocalSkyRecord } from './local-sky.js';
 import { chosenProfile, profileCredentials } from './profiles/chosen-profile.js';
 import { say, stderrIsTerminal } from './messages.js';
@@ -20,6 +21,7 @@ export interface BrokerFlags {
   password?: string | undefined;
   pin?: string | undefined;
   ca?: string | undefined;
+  proxy?: string | undefined;
   profile?: string | undefined;
 }
 
@@ -32,6 +34,7 @@ export function brokerFlags(argv: Record<string, unknown>): BrokerFlags {
     password: text('password'),
     pin: text('pin'),
     ca: text('ca'),
+    proxy: text('proxy'),
     profile: text('profile'),
   };
 }
@@ -39,6 +42,12 @@ export function brokerFlags(argv: Record<string, unknown>): BrokerFlags {
 /** How to run this skypipe again (to start the local broker). */
 export function selfCommand(): string[] {
   return [process.execPath, ...process.execArgv, process.argv[1]!];
+}
+
+/** Adds the proxy to reach the broker through, if any (see proxy-choice.ts). */
+function withProxy(target: BrokerTarget, flags: BrokerFlags): BrokerTarget {
+  const proxy = chooseProxy(target, flags.proxy);
+  return proxy === undefined ? target : { ...target, proxy };
 }
 
 /** Adds --pin or --ca (or SKYPIPE_PIN, SKYPIPE_CA, else a profile's pin) to a TLS broker's target. */
@@ -79,19 +88,21 @@ export async function configuredBroker(flags: BrokerFlags): Promise<BrokerTarget
     // A profile's password must never go to a broker the profile does not name.
     if (flags.profile !== undefined)
       throw new PipeError('--url and --profile exclude each other: give one broker', 'usage');
-    return askMissingPassword(recallProtocol(withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags)));
+    return askMissingPassword(
+      recallProtocol(withProxy(withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags), flags)),
+    );
   }
   const fromEnv = process.env.SKYPIPE_URL;
   if (fromEnv !== undefined && fromEnv !== '' && flags.profile === undefined)
     return askMissingPassword(
-      recallProtocol(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags)),
+      recallProtocol(withProxy(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags), flags)),
     );
   const chosen = chosenProfile(flags.profile);
   if (chosen === null) return null;
   const { profile } = chosen;
   const credentials = await profileCredentials(profile, username, password);
   const target = parseBrokerUrl(profile.url, `profile '${profile.name}'`, credentials.username, credentials.password);
-  return recallProtocol(withTrust(target, flags, profile.pin));
+  return recallProtocol(withProxy(withTrust(target, flags, profile.pin), flags));
 }
 
 /**

@@ -8,6 +8,7 @@ export { DEFAULT_SEND_SETTINGS, type SendSettings } from './sender/settings.js';
 export { parseBrokerUrl, describeTarget, type BrokerTarget } from './transport/broker-target.js';
 export { DEFAULT_TIMINGS, type Timings } from './timings.js';
 export { parsePin, usesTls, type TlsTrust } from './transport/tls-trust.js';
+export { parseProxyUrl, type ProxySetting } from './transport/proxy.js';
 export { PipeError, type FailureKind, type Remedy } from '../protocol/errors.js';
 export { checkPipeName, displayName, pipeTopics, topicRoot, type PipeTopics } from '../protocol/topics.js';
 export { readStatus, type BrokerStatus, type PipeStatus } from './pipe-status.js';

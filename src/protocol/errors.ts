@@ -11,7 +11,13 @@ export type FailureKind = 'error' | 'usage' | 'incomplete' | 'output-closed' | '
  * it, and the command line words it in its flags and variables (src/cli/remedies.ts).
  */
 export type Remedy =
-  'give-credentials' | 'give-password' | 'check-credentials' | 'trust-certificate' | 'name-or-pin' | 'smaller-frames';
+  | 'give-credentials'
+  | 'give-password'
+  | 'check-credentials'
+  | 'trust-certificate'
+  | 'name-or-pin'
+  | 'smaller-frames'
+  | 'check-proxy';
 
 export class PipeError extends Error {
   readonly kind: FailureKind;

@@ -1,4 +1,5 @@
 import { PipeError } from '../../protocol/errors.js';
+import type { ProxySetting } from './proxy.js';
 import type { TlsTrust } from './tls-trust.js';
 
 /** Where the client connects, and how to name it in messages. */
@@ -14,6 +15,8 @@ export interface BrokerTarget {
   speaksOnly311?: () => void;
   /** For mqtts:// and wss://: a pinned fingerprint or CA beyond the system's CAs. */
   tls?: TlsTrust;
+  /** The proxy to reach the broker through; none: straight to it. */
+  proxy?: ProxySetting;
   /**
    * For a broker the client itself started: starts it again if its process is gone, before the
    * next attempt to reconnect. It may move `url` to the port the broker came back on.

@@ -1,5 +1,7 @@
 import { PipeError, type Remedy } from '../../protocol/errors.js';
 import { describeTarget, type BrokerTarget } from './broker-target.js';
+import { describeProxy } from './proxy.js';
+import { ProxyFailure } from './proxy-tunnel.js';
 import { usesTls } from './tls-trust.js';
 
 /** What a broker's refusal means, and what the user can do about it when the command line words it. */
@@ -64,7 +66,8 @@ export function connectFailure(
   target: BrokerTarget,
   error: Error & { code?: string | number; reason?: string },
 ): PipeError {
-  const where = `${describeTarget(target)} (from ${target.origin})`;
+  const through = target.proxy === undefined ? '' : ` through proxy ${describeProxy(target.proxy)}`;
+  const where = `${describeTarget(target)} (from ${target.origin})${through}`;
   const fail = (text: string, remedy?: Remedy) =>
     new PipeError(text, 'error', remedy === undefined ? { cause: error } : { cause: error, remedy });
   const refused = (refusal: Refusal) => fail(`cannot use broker ${where}: ${refusal.text}`, refusal.remedy);
@@ -83,6 +86,15 @@ export function connectFailure(
   // OpenSSL's answer to a peer that is not speaking TLS, when Node gives no code of its own.
   if (error.code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/.test(error.message))
     return refused(NOT_TLS);
+  if (error instanceof ProxyFailure) {
+    // A proxy that is not there may be a wrong address; one whose certificate fails is not.
+    if (error.aboutProxy)
+      return fail(
+        `cannot reach proxy ${describeProxy(target.proxy!)}: ${error.message}`,
+        error.lasting ? undefined : 'check-proxy',
+      );
+    return fail(`cannot reach broker ${where}: ${error.message}`);
+  }
   switch (error.code) {
     case 'ECONNRESET':
       return usesTls(target.url)
@@ -123,6 +135,7 @@ const LASTING_REFUSALS = new Set([1, 2, 4, 5, 0x85, 0x86, 0x87, 0x8a, 0x8c]);
  */
 export function failsForGood(error: unknown): boolean {
   const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  if (cause instanceof ProxyFailure) return cause.lasting;
   const code = cause?.code;
   if (typeof code === 'number') return LASTING_REFUSALS.has(code);
   return typeof code === 'string' && (code in TLS_FAILURES || code === 'SKYPIPE_PIN_MISMATCH');

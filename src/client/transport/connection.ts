@@ -6,6 +6,8 @@ import type { BrokerTarget } from './broker-target.js';
 import { connectFailure, HUNG_UP_IN_HANDSHAKE } from './connect-failure.js';
 import { deliverWithDeferredAcks } from './deferred-acks.js';
 import { DEFAULT_TRANSPORT_TIMINGS, type TransportTimings } from './timings.js';
+import { clientOverTunnel } from './proxied-client.js';
+import { openTunnel } from './proxy-tunnel.js';
 import { tlsOptions } from './tls-trust.js';
 import { storeWithoutCopy } from './uncopied-store.js';
 
@@ -74,9 +76,17 @@ async function connectWith(
   protocolVersion: 4 | 5,
   timeoutMs: number,
 ): Promise<Connection> {
+  const broker = new URL(target.url);
+  const proxy = target.proxy;
+  const tunnel =
+    proxy === undefined
+      ? undefined
+      : () => openTunnel(proxy, broker.hostname.replace(/^\[(.*)\]$/, '$1'), Number(broker.port), timeoutMs);
   let tls;
+  let tunnelled;
   try {
-    tls = await tlsOptions(target.url, target.tls, timeoutMs);
+    tls = await tlsOptions(target.url, target.tls, timeoutMs, tunnel);
+    tunnelled = await tunnel?.();
   } catch (error) {
     throw connectFailure(target, error as Error);
   }
@@ -97,7 +107,10 @@ async function connectWith(
   if (target.username !== undefined) clientOptions.username = target.username;
   if (target.password !== undefined) clientOptions.password = target.password;
   if (options.will) clientOptions.will = options.will;
-  const client = mqtt.connect(target.url, clientOptions);
+  const client =
+    tunnelled === undefined
+      ? mqtt.connect(target.url, clientOptions)
+      : clientOverTunnel(target.url, tunnelled, clientOptions);
   // Every request waiting for the broker's answer listens for the close: up to the frames in
   // flight and a few more. Node would warn on stderr past 10.
   client.setMaxListeners(64);

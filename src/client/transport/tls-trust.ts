@@ -1,5 +1,6 @@
 import type { IClientOptions } from 'mqtt';
 import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
+import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
@@ -66,9 +67,21 @@ const topOf = (chain: PeerCertificate[]): string => chain.at(-1)?.fingerprint256
 const pemOf = (cert: PeerCertificate): string => new X509Certificate(cert.raw).toString();
 
 /** One handshake without checks, to see the chain the broker presents; the pinned part of it is then trusted as a CA. */
-function presentedChain(host: string, port: number, pin: string, timeoutMs: number): Promise<string[]> {
+function presentedChain(
+  host: string,
+  port: number,
+  pin: string,
+  timeoutMs: number,
+  tunnel: Socket | undefined,
+): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host, port, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) });
+    const socket = tlsConnect({
+      host,
+      port,
+      rejectUnauthorized: false,
+      ...(isIP(host) ? {} : { servername: host }),
+      ...(tunnel === undefined ? {} : { socket: tunnel }),
+    });
     const timer = setTimeout(
       () =>
         socket.destroy(
@@ -91,18 +104,22 @@ function presentedChain(host: string, port: number, pin: string, timeoutMs: numb
   });
 }
 
-/** MQTT.js options for a TLS connection (mqtts:// or wss://) under `trust`; none for plain URLs. */
+/**
+ * MQTT.js options for a TLS connection (mqtts:// or wss://) under `trust`; none for plain URLs.
+ * `openTunnel` gives the way to the broker through a proxy, when there is one.
+ */
 export async function tlsOptions(
   url: string,
   trust: TlsTrust | undefined,
   handshakeTimeoutMs: number,
+  openTunnel?: () => Promise<Socket>,
 ): Promise<Partial<IClientOptions>> {
   if (trust === undefined || !usesTls(url)) return {};
   if (trust.pin === undefined) return trust.ca === undefined ? {} : { ca: trust.ca, wsOptions: { ca: trust.ca } };
   const pin = trust.pin;
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  trust.pinnedChain ??= await presentedChain(host, Number(parsed.port), pin, handshakeTimeoutMs);
+  trust.pinnedChain ??= await presentedChain(host, Number(parsed.port), pin, handshakeTimeoutMs, await openTunnel?.());
   // Checked on every connection, not only the first: the pin, whatever name the certificate carries.
   const checkServerIdentity = (_host: string, cert: PeerCertificate) =>
     chainOf(cert).some((presented) => presented.fingerprint256 === pin)
