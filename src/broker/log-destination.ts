@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { textLine, type LogFormat } from './log-format.js';
 
 /** Tries a line gets while standard output is a pipe that is full for the moment. */
 const BUSY_TRIES = 1000;
@@ -12,11 +13,18 @@ const BUSY_TRIES = 1000;
 export class LogDestination {
   private dropped = 0;
 
-  constructor(private readonly fd = 1) {}
+  constructor(
+    private readonly format: LogFormat = 'json',
+    private readonly fd = 1,
+  ) {}
 
   write(line: string): void {
-    if (this.dropped > 0 && this.tryWrite(droppedNote(this.dropped))) this.dropped = 0;
-    if (!this.tryWrite(line)) this.dropped += 1;
+    if (this.dropped > 0 && this.tryWrite(this.formatted(droppedNote(this.dropped)))) this.dropped = 0;
+    if (!this.tryWrite(this.formatted(line))) this.dropped += 1;
+  }
+
+  private formatted(line: string): string {
+    return this.format === 'text' ? textLine(line) : line;
   }
 
   private tryWrite(line: string): boolean {

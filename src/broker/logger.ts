@@ -1,13 +1,14 @@
 import type { Aedes } from 'aedes';
 import { pino, type Logger } from 'pino';
 import { LogDestination } from './log-destination.js';
+import type { LogFormat } from './log-format.js';
 import type { LogLevel } from './log-levels.js';
 import type { Storage } from './storage.js';
 import { isStoreFailure } from './store-health.js';
 
-/** The broker's structured log: one JSON object per line on standard output. */
-export function brokerLogger(level: LogLevel): Logger {
-  return pino({ name: 'skypipe-broker', level, base: { pid: process.pid } }, new LogDestination());
+/** The broker's structured log on standard output: one JSON object per line, or per line of text. */
+export function brokerLogger(level: LogLevel, format: LogFormat = 'json'): Logger {
+  return pino({ name: 'skypipe-broker', level, base: { pid: process.pid } }, new LogDestination(format));
 }
 
 /** Who came and went, and why a connection failed: at info and warn. */

@@ -7,6 +7,7 @@ import { answerAdvertisementSubscriptions, tellRefusal } from './advertisement.j
 import { clientStream } from './client-stream.js';
 import { PendingLogins } from './pending-logins.js';
 import { openHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
+import type { LogFormat } from './log-format.js';
 import type { LogLevel } from './log-levels.js';
 import { brokerLogger, logConnections, logStoreHealth } from './logger.js';
 import { brokerMetrics } from './metrics.js';
@@ -35,6 +36,8 @@ export interface BrokerSettings {
   http: { host: string; port: number } | null;
   /** Structured log lines (pino) go to standard output from this level up. */
   logLevel: LogLevel;
+  /** JSON by default; text for a person at a terminal. */
+  logFormat?: LogFormat;
   /**
    * How often the broker beats (aedes's heartbeat, 60 s by default). The Wills a dead broker stored
    * are published four beats after a restart.
@@ -66,7 +69,7 @@ function disableDuplicateFilter(client: object): void {
 
 /** Starts the Aedes broker with durable storage on its listeners. */
 export async function startBroker(settings: BrokerSettings): Promise<RunningBroker> {
-  const log = brokerLogger(settings.logLevel);
+  const log = brokerLogger(settings.logLevel, settings.logFormat);
   const storage = await openStorage(settings.storage);
   const advertisement = { skypipe: settings.version, ...settings.limits };
   const limit = settings.access?.maxBytesPerUser ?? null;

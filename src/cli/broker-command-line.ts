@@ -70,6 +70,11 @@ export function withBrokerCommand<T>(parser: Argv<T>, run: Run) {
           describe:
             'structured log on standard output: debug, info, warn, error or silent (or SKYPIPE_BROKER_LOG_LEVEL; default info)',
         })
+        .option('log-format', {
+          type: 'string',
+          describe:
+            'the log as text (the default on a terminal) or json (the default elsewhere) (or SKYPIPE_BROKER_LOG_FORMAT)',
+        })
         .option('max-connections-per-user', {
           type: 'string',
           describe:
@@ -139,6 +144,7 @@ export function withBrokerCommand<T>(parser: Argv<T>, run: Run) {
             httpPort: argv['http-port'],
             httpHost: argv['http-host'],
             logLevel: argv['log-level'],
+            logFormat: argv['log-format'],
             localClients: argv['local-clients'],
           },
           argv['local-sky'] === true,

@@ -8,6 +8,7 @@ import {
 } from '../broker/listener-settings.js';
 import type { AccessPolicy } from '../broker/access.js';
 import type { StorageSettings } from '../broker/storage.js';
+import { LOG_FORMATS, type LogFormat } from '../broker/log-format.js';
 import { LOG_LEVELS, type LogLevel } from '../broker/log-levels.js';
 import { redisOptions } from '../broker/redis-options.js';
 import { stateDir } from './state-dir.js';
@@ -34,6 +35,7 @@ export interface BrokerServeFlags {
   httpPort?: string | undefined;
   httpHost?: string | undefined;
   logLevel?: string | undefined;
+  logFormat?: string | undefined;
   /** Let this machine's skypipe commands use this broker (see local-clients.ts). */
   localClients?: boolean | undefined;
 }
@@ -47,6 +49,7 @@ export interface BrokerOptions {
   limits: { maximumPacketSize: number; pipeCapacity?: number };
   http: { host: string; port: number } | null;
   logLevel: LogLevel;
+  logFormat: LogFormat;
 }
 
 /** Room for skypipe's 1 MiB frames with their headers and long topics, and twice that for other clients. */
@@ -168,6 +171,11 @@ export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<Bro
   const logLevel = flags.logLevel ?? fromEnvironment('SKYPIPE_BROKER_LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
     throw new PipeError(`--log-level: '${logLevel}' is not one of ${LOG_LEVELS.join(', ')}`, 'usage');
+  // A person at a terminal reads text; a pipe, a file or a collector gets JSON.
+  const logFormat =
+    flags.logFormat ?? fromEnvironment('SKYPIPE_BROKER_LOG_FORMAT') ?? (process.stdout.isTTY ? 'text' : 'json');
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat))
+    throw new PipeError(`--log-format: '${logFormat}' is not one of ${LOG_FORMATS.join(', ')}`, 'usage');
   return {
     listeners,
     tls,
@@ -180,6 +188,7 @@ export async function resolveBrokerOptions(flags: BrokerServeFlags): Promise<Bro
         ? null
         : { host: flags.httpHost ?? fromEnvironment('SKYPIPE_BROKER_HTTP_HOST') ?? '127.0.0.1', port: http },
     logLevel: logLevel as LogLevel,
+    logFormat: logFormat as LogFormat,
   };
 }
 
