@@ -13,8 +13,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // A native addon: loaded from node_modules at run time.
-  external: ['classic-level'],
+  // A native addon, and the engine client with its SSH library's optional addons: loaded from
+  // node_modules at run time.
+  external: ['classic-level', 'dockerode'],
   define: { SKYPIPE_VERSION: JSON.stringify(version) },
   banner: {
     js: [

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { PipeError } from '../protocol/errors.js';
 import { LISTENER_FLAGS, type BrokerServeFlags } from './broker-options.js';
+import { DEPLOY_DESCRIPTION, deployOptions } from './deploy/command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { say } from './messages.js';
 import { describeFailure } from './remedies.js';
@@ -29,7 +30,7 @@ async function main(): Promise<number> {
     .scriptName('skypipe')
     .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
     .usage(
-      'Usage: skypipe [send|recv] [NAME] [options]\n       skypipe status [NAME] [--json]\n       skypipe broker [run|status|stop|cert] [options]',
+      'Usage: skypipe [send|recv] [NAME] [options]\n       skypipe status [NAME] [--json]\n       skypipe broker [run|status|stop|cert] [options]\n       skypipe deploy [TARGET] [options]',
     )
     .option('url', {
       type: 'string',
@@ -254,6 +255,9 @@ async function main(): Promise<number> {
             argv['local-sky'] === true,
           );
         })(),
+    )
+    .command('deploy [target]', DEPLOY_DESCRIPTION, deployOptions, (argv) =>
+      run(async () => (await import('./deploy/command.js')).deployCommand(argv))(),
     )
     .epilogue(EPILOGUE)
     .version(SKYPIPE_VERSION)
