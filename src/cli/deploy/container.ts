@@ -53,12 +53,12 @@ export async function replaceBroker(engine: Engine, settings: DeploySettings, ex
     await container.remove({ force: true }).catch(() => undefined);
     const message = engineMessage(error);
     const taken = /address already in use|port is already allocated/i.test(message);
-    const port = message.match(/:(\d+)\b[^:]*(?:address already in use|already allocated)/i)?.[1];
+    const port = [settings.mqttsPort, settings.wssPort].find((each) => new RegExp(`\\b${each}\\b`).test(message));
     if (taken)
       throw new PipeError(
         port === undefined
           ? `a port the broker needs on ${engine.target.host} is taken (${settings.mqttsPort} or ${settings.wssPort}); choose others with --mqtts-port and --wss-port`
-          : `port ${port} on ${engine.target.host} is taken; ${portFlagHint(settings, Number(port))}`,
+          : `port ${port} on ${engine.target.host} is taken; ${portFlagHint(settings, port)}`,
       );
     throw new PipeError(`cannot start the broker's container: ${message}`);
   }

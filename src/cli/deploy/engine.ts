@@ -14,6 +14,18 @@ export interface Engine {
   podman: boolean;
 }
 
+/**
+ * Over SSH the engine client formats its request URLs in a way Node's url.parse warns about
+ * (DEP0170) on every request; the warning is about the library, not the user's input.
+ */
+function quietUrlDeprecation(): void {
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((...args: unknown[]) => {
+    if (args.includes('DEP0170')) return;
+    emit(...args);
+  }) as typeof process.emitWarning;
+}
+
 /** dockerode's connection options for an engine URL. */
 function connectionOptions(url: string): { options: Dockerode.DockerOptions; refusedHostKey: () => boolean } {
   let refused = false;
@@ -22,6 +34,7 @@ function connectionOptions(url: string): { options: Dockerode.DockerOptions; ref
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   if (parsed.protocol === 'ssh:') {
+    quietUrlDeprecation();
     const port = Number(parsed.port || 22);
     const agent = process.env.SSH_AUTH_SOCK;
     const privateKey = agent ? undefined : defaultPrivateKey();
@@ -67,7 +80,8 @@ export async function connectEngine(target: EngineTarget): Promise<Engine> {
   // Loaded only here: the rest of skypipe never pays for the engine client.
   const { default: Docker } = await import('dockerode');
   const { options, refusedHostKey } = connectionOptions(target.url);
-  const docker = new Docker({ ...options, timeout: 120_000 });
+  // No request timeout: over SSH, Node's HTTP client cannot set one on the channel (a build takes minutes anyway).
+  const docker = new Docker(options);
   try {
     const version = await docker.version();
     const podman = (version.Components ?? []).some((component) => /podman/i.test(component.Name));
