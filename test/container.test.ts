@@ -5,75 +5,17 @@
 // argument; npm installs from this machine's cache.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { missingBroker } from './brokers.js';
 import { freePort, SKYPIPE, Sky, sleep } from './harness.js';
+import { assembleBaseImage, LIMITS, must, podman, podmanInstalled } from './podman-images.js';
 
 const REPOSITORY = resolve(dirname(SKYPIPE), '..');
 const BASE_IMAGE = 'localhost/skypipe-test-node:20';
 const IMAGE = `localhost/skypipe-broker:test-${process.pid}`;
-/** podman here: runc, and limits given explicitly. */
-const LIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=4096:4096'];
 
-function podman(args: string[], input?: Buffer): { code: number | null; stdout: string; stderr: string } {
-  const run = spawnSync('podman', args, { input, maxBuffer: 64 * 1024 * 1024 });
-  return { code: run.status, stdout: String(run.stdout), stderr: String(run.stderr) };
-}
-
-function must(args: string[], input?: Buffer): string {
-  const run = podman(args, input);
-  assert.equal(run.code, 0, `podman ${args.join(' ')}: ${run.stderr}`);
-  return run.stdout.trim();
-}
-
-/** A root filesystem with this machine's Node where the official images keep it, npm, and a shell. */
-function assembleBaseImage(): void {
-  const root = mkdtempSync(join(tmpdir(), 'skypipe-rootfs-'));
-  try {
-    const place = (source: string, target: string) => {
-      mkdirSync(join(root, dirname(target)), { recursive: true });
-      copyFileSync(realpathSync(source), join(root, target));
-    };
-    const node = realpathSync(process.execPath);
-    const npm = resolve(
-      dirname(realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim())),
-      '..',
-    );
-    place(node, '/usr/local/bin/node');
-    cpSync(npm, join(root, '/usr/local/lib/node_modules/npm'), { recursive: true });
-    symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, '/usr/local/bin/npm'));
-    place('/usr/bin/env', '/usr/bin/env');
-    place('/bin/sh', '/bin/sh');
-    for (const binary of [node, '/usr/bin/env', realpathSync('/bin/sh')]) {
-      const libraries = spawnSync('ldd', [binary], { encoding: 'utf8' }).stdout.match(/\/\S+\.so[^\s]*/g) ?? [];
-      for (const library of libraries) place(library, library);
-    }
-    mkdirSync(join(root, 'tmp'));
-    chmodSync(join(root, 'tmp'), 0o1777);
-    mkdirSync(join(root, 'etc'));
-    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-    writeFileSync(join(root, 'etc/group'), 'root:x:0:\n');
-    const tar = spawnSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 1024 * 1024 * 1024 });
-    must(['import', '--change', 'ENV PATH=/usr/local/bin:/usr/bin:/bin', '-', BASE_IMAGE], tar.stdout);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
-const installed = spawnSync('podman', ['--version']).status === 0;
+const installed = podmanInstalled();
 
 describe('the container image', () => {
   if (!installed) {
@@ -85,7 +27,7 @@ describe('the container image', () => {
   const container = `skypipe-test-broker-${process.pid}`;
 
   before(() => {
-    assembleBaseImage();
+    assembleBaseImage(BASE_IMAGE);
     const cache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
     must([
       'build',

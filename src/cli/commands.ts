@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { PipeError } from '../protocol/errors.js';
 import { withBrokerCommand } from './broker-command-line.js';
 import { CONNECTION_OPTIONS } from './connection-options.js';
+import { DEPLOY_DESCRIPTION, deployOptions } from './deploy/command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { say } from './messages.js';
 import { PROFILE_OPTION, profileCommands } from './profiles/profile-commands.js';
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
     .scriptName('skypipe')
     .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
     .usage(
-      'Usage: skypipe [send|recv] [NAME] [options]\n       skypipe status [NAME] [--json]\n       skypipe broker [run|status|stop|cert] [options]\n       skypipe login URL | logout [PROFILE] | profiles',
+      'Usage: skypipe [send|recv] [NAME] [options]\n       skypipe status [NAME] [--json]\n       skypipe broker [run|status|stop|cert] [options]\n       skypipe deploy [TARGET] [options]\n       skypipe login URL | logout [PROFILE] | profiles',
     )
     .option('url', {
       type: 'string',
@@ -117,7 +118,10 @@ async function main(): Promise<number> {
           .option('json', { type: 'boolean', describe: 'status: print JSON, for scripts' }),
       (argv) => run(async () => (await import('./status-command.js')).status(argv))(),
     )
-    .command(profileCommands(run));
+    .command(profileCommands(run))
+    .command('deploy [target]', DEPLOY_DESCRIPTION, deployOptions, (argv) =>
+      run(async () => (await import('./deploy/command.js')).deployCommand(argv))(),
+    );
   const parser = withBrokerCommand(commands, run)
     .epilogue(EPILOGUE)
     .version(SKYPIPE_VERSION)
