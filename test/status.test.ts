@@ -16,7 +16,13 @@ const VERSION = (
 
 interface Report {
   broker: { url: string; origin: string; answers: boolean; mqtt?: string; tls?: boolean; pinned?: boolean };
-  pipes: { name: string; consumer: { host: string; pid: number } | null; sending: number; waiting: number }[];
+  pipes: {
+    name: string;
+    consumer: { host: string; pid: number } | null;
+    sending: number;
+    waiting: number;
+    queued: { frames: number; bytes: number } | null;
+  }[];
 }
 
 async function statusJson(sky: Sky, args: string[] = []): Promise<Report & { broker: { skypipe?: string | null } }> {
@@ -65,17 +71,32 @@ for (const broker of BROKERS.filter(({ name }) => name.startsWith('skypipe') || 
       assert.equal(report.broker.skypipe, ours ? VERSION : null);
       assert.equal(report.broker.mqtt, ours ? '3.1.1' : '5');
       assert.deepEqual([report.broker.tls, report.broker.pinned], [false, false]);
-      assert.deepEqual(report.pipes, [
-        { name: 'logs', consumer: null, sending: 0, waiting: 1, waitingBytes: 6 },
-        { name: 'two words', consumer: null, sending: 0, waiting: 1, waitingBytes: 3000 },
-        {
-          name: 'watched',
-          consumer: { host: hostname(), pid: watcher.child.pid },
-          sending: 0,
-          waiting: 0,
-          waitingBytes: 0,
-        },
-      ]);
+      // Our broker counts each mailbox's frames: a stream's bytes, a 32-byte header a frame, and the end's hash.
+      const queued = (pipe: string, streamBytes: number) => {
+        const counted = report.pipes.find((one) => one.name === pipe)!.queued;
+        if (!ours) return assert.equal(counted, null);
+        assert.ok(counted !== null && counted.frames >= 2, `${pipe}: ${JSON.stringify(counted)}`);
+        assert.equal(counted.bytes, streamBytes + 32 * counted.frames + 32, pipe);
+      };
+      queued('logs', 6);
+      queued('two words', 3000);
+      const counted = (pipe: { queued: unknown }) => pipe.queued !== null;
+      assert.deepEqual(
+        report.pipes.map(({ queued: _, ...rest }) => rest),
+        [
+          { name: 'logs', consumer: null, sending: 0, waiting: 1, waitingBytes: 6 },
+          { name: 'two words', consumer: null, sending: 0, waiting: 1, waitingBytes: 3000 },
+          {
+            name: 'watched',
+            consumer: { host: hostname(), pid: watcher.child.pid },
+            sending: 0,
+            waiting: 0,
+            waitingBytes: 0,
+          },
+        ],
+      );
+      assert.deepEqual(report.pipes[2]!.queued, ours ? { frames: 0, bytes: 0 } : null);
+      assert.equal(report.pipes.every(counted), ours);
 
       const table = await sky.run(['status', 'two words']);
       assert.equal(table.code, 0);
@@ -86,8 +107,10 @@ for (const broker of BROKERS.filter(({ name }) => name.startsWith('skypipe') || 
         new RegExp(
           `^broker   ${url.replaceAll('.', '\\.')} \\(${origin}\\)\\n` +
             `answers  in \\d+\\.\\d ms \\(connected in \\d+\\.\\d ms\\); ${kind}; no TLS\\n\\n` +
-            'PIPE       CONSUMER  SENDING  WAITING\\n' +
-            'two words  nobody    0        1 stream, 3000 bytes\\n$',
+            (ours
+              ? 'PIPE       CONSUMER  SENDING  WAITING               QUEUED\\n' +
+                'two words  nobody    0        1 stream, 3000 bytes  \\d+ bytes\\n$'
+              : 'PIPE       CONSUMER  SENDING  WAITING\\n' + 'two words  nobody    0        1 stream, 3000 bytes\\n$'),
         ),
       );
 
@@ -98,7 +121,14 @@ for (const broker of BROKERS.filter(({ name }) => name.startsWith('skypipe') || 
         'the stream received to leave the records',
       );
       assert.deepEqual((await statusJson(sky, ['logs'])).pipes, [
-        { name: 'logs', consumer: null, sending: 0, waiting: 0, waitingBytes: 0 },
+        {
+          name: 'logs',
+          consumer: null,
+          sending: 0,
+          waiting: 0,
+          waitingBytes: 0,
+          queued: ours ? { frames: 0, bytes: 0 } : null,
+        },
       ]);
       watcher.child.kill('SIGINT');
       await watcher.result;

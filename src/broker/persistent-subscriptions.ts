@@ -65,6 +65,11 @@ export class PersistentSubscriptions {
     return matching.size;
   }
 
+  /** The filters `session` holds. */
+  filtersOf(session: string): ReadonlySet<string> {
+    return this.sessions.get(session) ?? new Set();
+  }
+
   private add(session: string, filter: string): void {
     const group = this.groups.get(groupOf(filter)) ?? new Map<string, Set<string>>();
     this.groups.set(groupOf(filter), group);

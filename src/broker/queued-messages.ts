@@ -26,6 +26,7 @@ const costOf = (packet: Packet): number => messageCost(packet.topic ?? '', packe
  */
 export class QueuedMessages {
   private readonly sessions = new Map<string, number>();
+  private readonly sessionBytes = new Map<string, number>();
   private readonly userBytes = new Map<string, number>();
 
   private constructor(private readonly ledger: StoredBytes) {}
@@ -48,6 +49,11 @@ export class QueuedMessages {
     return this.sessions;
   }
 
+  /** Payload bytes waiting in `session`. */
+  bytesOf(session: string): number {
+    return this.sessionBytes.get(session) ?? 0;
+  }
+
   /** Payload bytes waiting per user ('' for sessions outside any user's namespace). */
   bytesByUser(): ReadonlyMap<string, number> {
     return this.userBytes;
@@ -55,8 +61,14 @@ export class QueuedMessages {
 
   private add(session: string, messages: number, bytes: number, cost: number, payload?: unknown): void {
     const count = (this.sessions.get(session) ?? 0) + messages;
-    if (count > 0) this.sessions.set(session, count);
-    else this.sessions.delete(session);
+    const sessionBytes = (this.sessionBytes.get(session) ?? 0) + bytes;
+    if (count > 0) {
+      this.sessions.set(session, count);
+      this.sessionBytes.set(session, Math.max(0, sessionBytes));
+    } else {
+      this.sessions.delete(session);
+      this.sessionBytes.delete(session);
+    }
     const user = userOfSession(session);
     this.userBytes.set(user, Math.max(0, (this.userBytes.get(user) ?? 0) + bytes));
     this.ledger.change(user, cost, payload);

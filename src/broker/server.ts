@@ -6,6 +6,7 @@ import { accessHooks, storedWillAllowed, type AccessPolicy } from './access.js';
 import { answerAdvertisementSubscriptions, tellRefusal } from './advertisement.js';
 import { clientStream } from './client-stream.js';
 import { PendingLogins } from './pending-logins.js';
+import { answerQueueSubscriptions } from './queue-answers.js';
 import { openHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
 import type { LogFormat } from './log-format.js';
 import type { LogLevel } from './log-levels.js';
@@ -122,6 +123,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   quota?.follow(aedes);
   ackOnceStored.follow(aedes);
   retainedFirst.follow(aedes, storage.persistence as object);
+  if (storage.accounting !== null) answerQueueSubscriptions(aedes, storage.accounting);
   logConnections(aedes, log);
   logStoreHealth(storage, log, () => refusals.publishHeldWills(aedes));
   const metrics = brokerMetrics(aedes, storage.queued, storage.accounting?.ledger ?? null, storage.health);

@@ -81,6 +81,8 @@ function table({ broker, pipes }: StatusReport): string {
   );
   if (pipes.length === 0)
     return `${lines.concat('pipes    none has a consumer, a sender or a stream waiting').join('\n')}\n`;
+  // skypipe's broker counts what its mailboxes hold, streams still being sent included.
+  const counted = pipes.some((pipe) => pipe.queued !== null);
   const rows = pipes.map((pipe) => [
     pipe.name === '' ? '(default)' : pipe.name,
     pipe.consumer === null ? 'nobody' : `${pipe.consumer.host} (pid ${pipe.consumer.pid})`,
@@ -88,8 +90,9 @@ function table({ broker, pipes }: StatusReport): string {
     pipe.waiting === 0
       ? 'none'
       : `${pipe.waiting} stream${pipe.waiting === 1 ? '' : 's'}, ${describeBytes(pipe.waitingBytes)}`,
+    ...(counted ? [pipe.queued === null || pipe.queued.frames === 0 ? 'none' : describeBytes(pipe.queued.bytes)] : []),
   ]);
-  const header = ['PIPE', 'CONSUMER', 'SENDING', 'WAITING'];
+  const header = ['PIPE', 'CONSUMER', 'SENDING', 'WAITING', ...(counted ? ['QUEUED'] : [])];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]) =>
     cells

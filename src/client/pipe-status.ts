@@ -1,6 +1,7 @@
 import { advertisedVersion, advertisementTopic } from '../protocol/advertisement.js';
 import { decodePresence, type Presence } from '../protocol/presence.js';
 import { parseProgress } from '../protocol/progress.js';
+import { parseQueueReport, queueReportTopic, type QueuedInPipe } from '../protocol/queue-report.js';
 import { parseSenderRecord } from '../protocol/sender-record.js';
 import { decodePipeName, encodePipeName, pipeTopics } from '../protocol/topics.js';
 import type { BrokerTarget } from './transport/broker-target.js';
@@ -30,6 +31,11 @@ export interface PipeStatus {
   waiting: number;
   /** Their bytes not yet written by a consumer. */
   waitingBytes: number;
+  /**
+   * What the broker itself counts in the pipe's mailbox (skypipe's broker: frames and their bytes,
+   * streams still being sent included); null where the broker does not say.
+   */
+  queued: QueuedInPipe | null;
 }
 
 /** A pipe's records, by pipe level. */
@@ -62,7 +68,13 @@ export async function readStatus(
     const level = name === null ? '+' : encodePipeName(name);
     const found = await readRetainedMatching(
       client,
-      [advertisementTopic(root), `${root}/${level}/p`, `${root}/${level}/s/+`, `${root}/${level}/a/+`],
+      [
+        advertisementTopic(root),
+        queueReportTopic(root),
+        `${root}/${level}/p`,
+        `${root}/${level}/s/+`,
+        `${root}/${level}/a/+`,
+      ],
       echo,
     );
     const advertised = found.get(advertisementTopic(root));
@@ -74,21 +86,39 @@ export async function readStatus(
       pinned: target.tls?.pin !== undefined,
       skypipe: advertised === undefined ? null : advertisedVersion(advertised),
     };
-    const pipes = pipesFrom(found, root);
-    if (name !== null && !pipes.some((pipe) => pipe.name === name)) pipes.push(idlePipe(name));
+    const answered = found.get(queueReportTopic(root));
+    const everyPipe = answered === undefined ? undefined : parseQueueReport(answered);
+    const report = name === null ? everyPipe : onlyLevel(everyPipe, level);
+    const pipes = pipesFrom(found, root, report);
+    if (name !== null && !pipes.some((pipe) => pipe.name === name))
+      pipes.push(idlePipe(name, report === undefined ? null : { frames: 0, bytes: 0 }));
     return { broker, pipes: pipes.sort((a, b) => a.name.localeCompare(b.name)) };
   } finally {
     await disconnect(client);
   }
 }
 
-function idlePipe(name: string): PipeStatus {
-  return { name, consumer: null, sending: 0, waiting: 0, waitingBytes: 0 };
+function onlyLevel(report: Map<string, QueuedInPipe> | undefined, level: string) {
+  const queued = report?.get(level);
+  return report === undefined ? undefined : new Map(queued === undefined ? [] : [[level, queued]]);
 }
 
-/** Groups the records by pipe and counts them; topics that are no pipe's records are skipped. */
-function pipesFrom(found: Map<string, Buffer>, root: string): PipeStatus[] {
+function idlePipe(name: string, queued: QueuedInPipe | null = null): PipeStatus {
+  return { name, consumer: null, sending: 0, waiting: 0, waitingBytes: 0, queued };
+}
+
+/**
+ * Groups the records by pipe and counts them; topics that are no pipe's records are skipped. With
+ * the broker's `report`, every pipe gets its mailbox's count (none queued: zero), and a pipe with
+ * frames queued is listed even without records.
+ */
+function pipesFrom(
+  found: Map<string, Buffer>,
+  root: string,
+  report: Map<string, QueuedInPipe> | undefined,
+): PipeStatus[] {
   const byPipe = new Map<string, Records>();
+  for (const level of report?.keys() ?? []) byPipe.set(level, { senders: new Map(), progress: new Map() });
   for (const [topic, payload] of found) {
     const [level, kind, streamId, ...rest] = topic.slice(root.length + 1).split('/');
     if (level === undefined || rest.length > 0) continue;
@@ -102,7 +132,8 @@ function pipesFrom(found: Map<string, Buffer>, root: string): PipeStatus[] {
   for (const [level, records] of byPipe) {
     const name = decodePipeName(level);
     if (name === null) continue;
-    const pipe = idlePipe(name);
+    const queued = report === undefined ? null : (report.get(level) ?? { frames: 0, bytes: 0 });
+    const pipe = idlePipe(name, queued);
     const presence = records.presence === undefined ? null : decodePresence(records.presence, () => {});
     if (presence !== null) pipe.consumer = { host: presence.host, pid: presence.pid };
     for (const [streamId, payload] of records.senders) {
@@ -114,7 +145,7 @@ function pipesFrom(found: Map<string, Buffer>, root: string): PipeStatus[] {
       pipe.waiting += 1;
       pipe.waitingBytes += Math.max(0, record.sent.length - written);
     }
-    if (pipe.consumer !== null || pipe.sending > 0 || pipe.waiting > 0) pipes.push(pipe);
+    if (pipe.consumer !== null || pipe.sending > 0 || pipe.waiting > 0 || (queued?.frames ?? 0) > 0) pipes.push(pipe);
   }
   return pipes;
 }

@@ -124,7 +124,7 @@ function mailboxClientId(root: string, name: string): string {
 }
 
 /** The last level of each kind of topic under a pipe's level. */
-const DATA_LEVEL = 'd';
+export const DATA_LEVEL = 'd';
 
 export function pipeTopics(name: string, root: string = DEFAULT_TOPIC_ROOT): PipeTopics {
   const base = `${root}/${encodePipeName(name)}`;

@@ -1,0 +1,42 @@
+import type { Aedes } from 'aedes';
+import { DATA_LEVEL } from '../protocol/topics.js';
+import { encodeQueueReport, MAX_REPORTED_PIPES, QUEUE_LEVEL, type QueuedInPipe } from '../protocol/queue-report.js';
+import type { StoreAccounting } from './store-accounting.js';
+
+/**
+ * Answers a subscription to `<root>/%queued` with what waits in the mailboxes of the pipes under
+ * `root` (see queue-report.ts), as a retained QoS 0 message after the SUBACK, nothing stored. A
+ * mailbox is the persistent session that holds the filter `<root>/<pipe>/d`; the counts are the
+ * store's own (queued-messages.ts). Only a subscription the access rules granted is answered, and
+ * no other user's session holds a filter in that user's namespace.
+ */
+export function answerQueueSubscriptions(aedes: Aedes, accounting: StoreAccounting): void {
+  const suffix = `/${QUEUE_LEVEL}`;
+  aedes.on('subscribe', (subscriptions, client) => {
+    for (const { topic, qos } of subscriptions) {
+      if ((qos as number) === 128 || !topic.endsWith(suffix)) continue;
+      const payload = encodeQueueReport(queuedUnder(topic.slice(0, -suffix.length), accounting));
+      const answer = () =>
+        client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, () => {});
+      if (client.connected) answer();
+      else client.once('connected', answer);
+    }
+  });
+}
+
+function queuedUnder(root: string, { queued, subscriptions }: StoreAccounting): Map<string, QueuedInPipe> {
+  const pipes = new Map<string, QueuedInPipe>();
+  const prefix = `${root}/`;
+  const dataSuffix = `/${DATA_LEVEL}`;
+  for (const [session, frames] of queued.bySession()) {
+    for (const filter of subscriptions.filtersOf(session)) {
+      if (!filter.startsWith(prefix) || !filter.endsWith(dataSuffix)) continue;
+      const level = filter.slice(prefix.length, -dataSuffix.length);
+      if (level.includes('/') || level.includes('+') || level.includes('#')) continue;
+      const before = pipes.get(level) ?? { frames: 0, bytes: 0 };
+      pipes.set(level, { frames: before.frames + frames, bytes: before.bytes + queued.bytesOf(session) });
+      if (pipes.size >= MAX_REPORTED_PIPES) return pipes;
+    }
+  }
+  return pipes;
+}
