@@ -62,6 +62,30 @@ describe('users and namespaces', () => {
     assert.equal(empty.stderr, 'skypipe: the password is empty; nothing changed\n');
   });
 
+  it("tells a user what waits in their own mailboxes, and nothing of another user's", async () => {
+    assert.equal((await sky.run(['send', 'counted', '--url', as('bob', 'bob secret')], { input: 'bob\n' })).code, 0);
+    const alice = await mqtt.connectAsync(broker.url, {
+      username: 'alice',
+      password: 'alice secret',
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    const heard: string[] = [];
+    alice.on('message', (topic) => heard.push(topic));
+    const bobs = `${topicRoot(undefined, 'bob')}/%queued`;
+    const own = `${topicRoot(undefined, 'alice')}/%queued`;
+    // The SUBACK refuses another user's (0x80: MQTT.js rejects), grants one's own.
+    await assert.rejects(alice.subscribeAsync(bobs, { qos: 0 }), /Unspecified error/);
+    await alice.subscribeAsync(own, { qos: 0 });
+    await until(() => heard.includes(own), "alice's own report");
+    await alice.publishAsync(`${topicRoot(undefined, 'alice')}/fence`, 'x', { qos: 1 });
+    assert.deepEqual(heard, [own]);
+    await alice.endAsync();
+    const bob = await sky.run(['status', 'counted', '--json', '--url', as('bob', 'bob secret')]);
+    const queued = (JSON.parse(bob.stdout.toString()) as { pipes: { queued: { frames: number } }[] }).pipes[0]!.queued;
+    assert.equal(queued.frames, 2, 'bob sees his own frames');
+  });
+
   it('refuses a wrong password and a client without credentials, each in one line', async () => {
     const wrong = await sky.run(['send', 'p', '--url', as('alice', 'guess')], { input: 'no\n' });
     assert.equal(wrong.code, 1);
