@@ -311,6 +311,22 @@ describe('a user name without a password', () => {
     );
   });
 
+  it('fails as cancelled when the prompt gets Ctrl-D, and as interrupted on Ctrl-C', async () => {
+    const url = `mqtt://erin@127.0.0.1:${broker.port}`;
+    for (const [key, code, said] of [
+      ['\x04', 1, 'skypipe: no password given: the input ended at the prompt'],
+      ['\x03', 130, ''],
+    ] as const) {
+      const asking = sky.shell(`script -qfec "$SKYPIPE status --url ${url}" /dev/null`, { input: 'pipe' });
+      await until(() => asking.output().toString().includes(`password for ${url}: `), 'the password prompt');
+      asking.child.stdin!.write(key);
+      const ended = await asking.result;
+      assert.equal(ended.code, code, ended.stdout.toString());
+      assert.ok(ended.stdout.toString().includes(said), ended.stdout.toString());
+      assert.ok(!ended.stdout.toString().includes('answers'), 'no status without a password');
+    }
+  });
+
   it('is asked for on a terminal, without echo', async () => {
     const url = `mqtt://erin@127.0.0.1:${broker.port}`;
     const asking = sky.shell(`script -qfec "$SKYPIPE status --url ${url}" /dev/null`, { input: 'pipe' });

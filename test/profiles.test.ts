@@ -3,7 +3,7 @@
 // no keychain answers; never to the profiles file, argv, or a log.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { topicRoot } from '../src/protocol/topics.js';
@@ -170,6 +170,52 @@ describe('profiles without a keychain: the password in a private file', () => {
     const again = await sky.run(['logout']);
     assert.equal(again.code, 2);
     assert.equal(again.stderr, "skypipe: no default profile to log out of; 'skypipe profiles' lists them\n");
+  });
+});
+
+describe('profiles files edited or damaged by hand', () => {
+  const sky = new Sky();
+  const dir = join(sky.dir, 'config', 'skypipe');
+  sky.env.XDG_CONFIG_HOME = join(sky.dir, 'config');
+  after(() => sky.close());
+  const write = (file: string, text: string) => {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, file), text, { mode: 0o600 });
+  };
+
+  it('finds no password for a profile named as an inherited key, and says a damaged file is damaged', async () => {
+    write(
+      'profiles.json',
+      '{"default":"constructor","profiles":[{"name":"constructor","url":"mqtt://h:1883","username":"u","secret":"file"}]}',
+    );
+    write('secrets.json', '{}');
+    const missing = await sky.run(['profiles', '--show-password', 'constructor']);
+    assert.deepEqual(
+      [missing.code, missing.stdout.toString(), missing.stderr],
+      [
+        1,
+        '',
+        `skypipe: the password of profile 'constructor' is missing from ${join(dir, 'secrets.json')}; run 'skypipe login' again\n`,
+      ],
+    );
+    write('secrets.json', 'null');
+    const damaged = await sky.run(['profiles', '--show-password', 'constructor']);
+    assert.deepEqual(
+      [damaged.code, damaged.stderr],
+      [
+        1,
+        `skypipe: ${join(dir, 'secrets.json')} is damaged (not an object); remove it and log in again with 'skypipe login'\n`,
+      ],
+    );
+    write('profiles.json', '{"default":null,"profiles":[{"name":"x","url":"mqtt://h:1883","secret":"somewhere"}]}');
+    const odd = await sky.run(['profiles']);
+    assert.deepEqual(
+      [odd.code, odd.stderr],
+      [
+        1,
+        `skypipe: ${join(dir, 'profiles.json')} is damaged (profile 'x' keeps its password nowhere known); remove it and log in again with 'skypipe login'\n`,
+      ],
+    );
   });
 });
 

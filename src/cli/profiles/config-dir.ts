@@ -1,4 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,8 +17,14 @@ export function writePrivateFile(name: string, text: string): string {
   const dir = configDir();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, name);
-  const partial = `${path}.${process.pid}`;
-  writeFileSync(partial, text, { mode: 0o600 });
-  renameSync(partial, path);
+  // A name no one can guess, created new (never through a link someone left there), and gone if the write fails.
+  const partial = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  try {
+    writeFileSync(partial, text, { mode: 0o600, flag: 'wx' });
+    renameSync(partial, path);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  }
   return path;
 }

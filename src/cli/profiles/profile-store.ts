@@ -47,14 +47,35 @@ export function readProfiles(): Profiles {
     throw new PipeError(`cannot read ${profilesPath()}: ${(error as Error).message}`);
   }
   try {
-    const parsed = JSON.parse(text) as Profiles;
-    if (!Array.isArray(parsed.profiles)) throw new Error('no list of profiles');
-    return { default: parsed.default ?? null, profiles: parsed.profiles };
+    const parsed = JSON.parse(text) as { default?: unknown; profiles?: unknown } | null;
+    if (!Array.isArray(parsed?.profiles)) throw new Error('no list of profiles');
+    const profiles = parsed.profiles.map(checkedProfile);
+    const chosen = parsed.default ?? null;
+    if (chosen !== null && !profiles.some((profile) => profile.name === chosen))
+      throw new Error('the default is no profile');
+    return { default: chosen as string | null, profiles };
   } catch (error) {
     throw new PipeError(
       `${profilesPath()} is damaged (${(error as Error).message}); remove it and log in again with 'skypipe login'`,
     );
   }
+}
+
+const SECRET_PLACES: readonly SecretPlace[] = ['keychain', 'file', 'none'];
+
+/** A profile as read from the file, every field checked: the file may have been edited by hand. */
+function checkedProfile(value: unknown): Profile {
+  const { name, url, username, pin, secret } = (value ?? {}) as Record<string, unknown>;
+  const optionalText = (field: unknown) => field === undefined || typeof field === 'string';
+  if (typeof name !== 'string' || !NAME.test(name)) throw new Error(`a profile named ${JSON.stringify(name)}`);
+  if (typeof url !== 'string' || !optionalText(username) || !optionalText(pin))
+    throw new Error(`profile '${name}' has a field of the wrong kind`);
+  if (!SECRET_PLACES.includes(secret as SecretPlace))
+    throw new Error(`profile '${name}' keeps its password nowhere known`);
+  const profile: Profile = { name, url, secret: secret as SecretPlace };
+  if (username !== undefined) profile.username = username as string;
+  if (pin !== undefined) profile.pin = pin as string;
+  return profile;
 }
 
 export function writeProfiles(profiles: Profiles): void {
