@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import { commandLike } from '../src/cli/command-typo.js';
 import { ForegroundBroker, freePort, Sky, skyForSuite, until } from './harness.js';
 
 /** Local broker processes of one sky (by its state directory in their environment). */
@@ -34,6 +35,29 @@ describe('the command line', () => {
     const pid = /pid (\d+)/.exec((await sky.run(['broker', 'status'])).stdout.toString())![1];
     assert.ok(readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes('MALLOC_ARENA_MAX=2'));
     for (const n of [0, 1, 2, 3]) assert.equal((await sky.run(['recv', `first${n}`])).stdout.toString(), `${n}\n`);
+  });
+
+  it('takes a typo of a command for one on a terminal, and for a pipe name in scripts', async () => {
+    const typed = await sky.shell(`script -qfec "$SKYPIPE sned" /dev/null`, { input: 'pipe' }).result;
+    assert.equal(typed.code, 2);
+    assert.equal(
+      typed.stdout.toString(),
+      "skypipe: 'sned' would be a pipe name here: did you mean 'skypipe send'? (for a pipe of that name, say 'skypipe send sned' or 'skypipe recv sned')\r\n",
+    );
+    assert.equal((await sky.run(['sned'], { input: 'in a script\n' })).code, 0);
+    assert.equal((await sky.run(['recv', 'sned'])).stdout.toString(), 'in a script\n');
+    for (const [name, meant] of [
+      ['sned', 'send'],
+      ['recieve', 'receive'],
+      ['Status', 'status'],
+      ['stauts', 'status'],
+      ['deplyo', 'deploy'],
+      ['logs', null],
+      ['files', null],
+      ['trigger', null],
+      ['', null],
+    ] as const)
+      assert.equal(commandLike(name), meant, name);
   });
 
   it('refuses a pipe name too long for a topic with the limit, for send, recv and status', async () => {

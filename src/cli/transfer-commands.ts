@@ -14,6 +14,7 @@ import { say, stderrIsTerminal } from './messages.js';
 import { brokerFlags, resolveBroker, type BrokerFlags } from './resolve-broker.js';
 import { parseDuration } from './durations.js';
 import { parseSize } from './size.js';
+import { refuseTypo } from './command-typo.js';
 import { TransferDisplay } from './transfer-display.js';
 import { rootFor } from './topic-root.js';
 
@@ -152,6 +153,7 @@ export async function transfer(mode: 'send' | 'receive' | 'auto', argv: Record<s
     ...brokerFlags(argv),
     signal,
   };
+  if (mode === 'auto') refuseTypo(flags.name, stderrIsTerminal());
   const resolved = mode === 'auto' ? modeFromStdin() : mode;
   try {
     return resolved === 'send' ? await sendCommand(flags) : await receiveCommand(flags);
