@@ -2,13 +2,13 @@
 // environment), each confined to a namespace with client ids bound to it; anonymous access only
 // when asked for, and never by default beyond loopback.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { pipeTopics, topicRoot } from '../src/protocol/topics.js';
-import { consumerAttached, ForegroundBroker, Sky, sleep, until } from './harness.js';
+import { consumerAttached, ForegroundBroker, Sky, sleep, SLOW_READER, until } from './harness.js';
 
 describe('users and namespaces', () => {
   const sky = new Sky();
@@ -296,6 +296,34 @@ describe('bytes waiting per user', () => {
     // Read, the pipes hold nothing: a sender gets in again.
     const again = await sky.run(['send', 'quota', '--url', url()], { input: 'room again\n' });
     assert.equal(again.code, 0, again.stderr);
+  });
+
+  it('ends the stream of a refused sender at once for a receiver reading it, with the reason', async () => {
+    // The receiver reads at 1 MiB/s, the sender sends faster: the pipe fills to the quota.
+    const input = randomBytes(8 * 1024 * 1024);
+    const receiver = sky.shell(
+      `{ $SKYPIPE recv refused --url ${url()}; echo "exit $?" >&2; } | ${process.execPath} ${SLOW_READER} ${1024 * 1024}`,
+    );
+    await consumerAttached(url(), 'refused', topicRoot(undefined, 'dora')!);
+    const sender = await sky.run(['send', 'refused', '--url', url(), '--frame-size', '256K'], { input });
+    assert.equal(sender.code, 1);
+    assert.match(sender.stderr, /^skypipe: the broker refused more of this stream: user 'dora' has/);
+    // Without the abort the refused sender leaves, the receiver would wait 300 s (its sender timeout).
+    const received = await until(() => receiver.child.exitCode !== null, 'the receiver to end', 30_000).then(
+      () => receiver.result,
+    );
+    const [digest, length] = received.stdout.toString().trim().split(' ');
+    assert.equal(
+      digest,
+      createHash('sha256')
+        .update(input.subarray(0, Number(length)))
+        .digest('hex'),
+      'a prefix',
+    );
+    assert.equal(
+      received.stderr.replace(/after [\d.]+ (MiB|KiB|bytes)/, 'after N'),
+      `skypipe: the sender stopped before the end of its stream (${sender.stderr.slice('skypipe: '.length, -1)}) after N; the output is incomplete\nexit 3\n`,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 // The pure pieces: name encoding, frames, the order of streams, sizes and URLs.
 import assert from 'node:assert/strict';
+import { parseAdvertisement } from '../src/protocol/advertisement.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
@@ -336,6 +337,26 @@ describe('the mailbox check', () => {
       { streamId: a.toString('hex'), through: 15, withEnd: false },
       { streamId: c.toString('hex'), through: 99, withEnd: true },
     ]);
+  });
+});
+
+describe("a broker's refusal", () => {
+  it('names the refused frame only when its fields are what a frame header holds', () => {
+    const stream = 'ab'.repeat(16);
+    const parse = (refusedFrame: unknown) =>
+      parseAdvertisement(Buffer.from(JSON.stringify({ skypipe: '1', refused: 'full', refusedFrame })))!.refusedFrame;
+    assert.deepEqual(parse({ stream, seq: 3, offset: 4096 }), { stream, seq: 3, offset: 4096 });
+    for (const hostile of [
+      { stream: 'AB'.repeat(16), seq: 3, offset: 0 },
+      { stream: 'ab', seq: 3, offset: 0 },
+      { stream, seq: -1, offset: 0 },
+      { stream, seq: 1.5, offset: 0 },
+      { stream, seq: 1, offset: 2 ** 60 },
+      { stream, seq: '1', offset: 0 },
+      null,
+      'frame',
+    ])
+      assert.equal(parse(hostile), undefined, JSON.stringify(hostile));
   });
 });
 

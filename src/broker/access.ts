@@ -27,7 +27,7 @@ export interface AccessContext {
   /** Holds each user's quota of stored bytes (null without one). */
   quota: Pick<Quota, 'admitPublish' | 'admitWill'> | null;
   /** Tells a client why its publish is refused (on the advertisement topic under `root`), then calls back. */
-  notify(client: Client, root: string, reason: string, done: () => void): void;
+  notify(client: Client, root: string, reason: string, packet: PublishPacket, done: () => void): void;
   refused(username: string | undefined, reason: string): void;
 }
 
@@ -188,7 +188,7 @@ export function accessHooks(policy: AccessPolicy, context: AccessContext) {
       if (over === null) return callback(null);
       refused(user ?? undefined, 'over its quota of bytes stored');
       // The connection closes on a refused publish (MQTT 3.1.1 has no negative PUBACK): the reason goes first.
-      context.notify(client, over.root, over.reason, () => callback(new Error(over.reason)));
+      context.notify(client, over.root, over.reason, packet, () => callback(new Error(over.reason)));
     },
 
     /** Whether the client's user may read `topic` (a filter): refused ones get 0x80 in the SUBACK, the connection stays. */

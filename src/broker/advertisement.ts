@@ -4,8 +4,10 @@ import {
   advertisementTopic,
   encodeAdvertisement,
   type BrokerAdvertisement,
+  type RefusedFrame,
 } from '../protocol/advertisement.js';
-import { DEFAULT_TOPIC_ROOT } from '../protocol/topics.js';
+import { FrameRejected, readFrame } from '../protocol/frame.js';
+import { DATA_LEVEL, DEFAULT_TOPIC_ROOT } from '../protocol/topics.js';
 
 const SUFFIX = `${DEFAULT_TOPIC_ROOT}/${ADVERTISEMENT_LEVEL}`;
 const isAdvertisementTopic = (topic: string): boolean => topic === SUFFIX || topic.endsWith(`/${SUFFIX}`);
@@ -37,11 +39,22 @@ export function answerAdvertisementSubscriptions(aedes: Aedes, advertisement: Br
  * known, then calls back. MQTT 3.1.1 has no negative PUBACK: the connection closes next, and this
  * is how the sender learns why.
  */
-export function tellRefusal(client: Client, version: string, reason: string, done: () => void, root?: string): void {
+export function tellRefusal(
+  client: Client,
+  version: string,
+  reason: string,
+  done: () => void,
+  refusedPublish?: { root?: string; packet: { topic: string; payload: Buffer | string } },
+): void {
   const subscribed = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
   const topics = new Set(Object.keys(subscribed).filter(isAdvertisementTopic));
-  if (root !== undefined) topics.add(advertisementTopic(root));
-  const payload = encodeAdvertisement({ skypipe: version, refused: reason });
+  if (refusedPublish?.root !== undefined) topics.add(advertisementTopic(refusedPublish.root));
+  const refusedFrame = refusedPublish === undefined ? undefined : frameOf(refusedPublish.packet);
+  const payload = encodeAdvertisement({
+    skypipe: version,
+    refused: reason,
+    ...(refusedFrame === undefined ? {} : { refusedFrame }),
+  });
   let left = topics.size;
   if (left === 0) return done();
   for (const topic of topics)
@@ -49,4 +62,12 @@ export function tellRefusal(client: Client, version: string, reason: string, don
       left -= 1;
       if (left === 0) done();
     });
+}
+
+/** A refused publish that is a pipe's data frame, named by its header; undefined for anything else. */
+function frameOf(packet: { topic: string; payload: Buffer | string }): RefusedFrame | undefined {
+  if (!packet.topic.endsWith(`/${DATA_LEVEL}`) || typeof packet.payload === 'string') return undefined;
+  const frame = readFrame(packet.payload);
+  if (frame instanceof FrameRejected) return undefined;
+  return { stream: frame.streamId.toString('hex'), seq: frame.seq, offset: frame.offset };
 }

@@ -75,15 +75,16 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   const advertisement = { skypipe: settings.version, ...settings.limits };
   const limit = settings.access?.maxBytesPerUser ?? null;
   const quota = limit === null || storage.accounting === null ? null : new Quota(limit, storage.accounting);
-  const refusals = new StoreRefusals(storage.health, (client, reason, done) =>
-    tellRefusal(client, settings.version, reason, done),
+  const refusals = new StoreRefusals(storage.health, (client, reason, packet, done) =>
+    tellRefusal(client, settings.version, reason, done, { packet }),
   );
   const access =
     settings.access === null
       ? null
       : accessHooks(settings.access, {
           quota,
-          notify: (client, root, reason, done) => tellRefusal(client, settings.version, reason, done, root),
+          notify: (client, root, reason, packet, done) =>
+            tellRefusal(client, settings.version, reason, done, { root, packet }),
           refused: (username, reason) => log.warn({ username, reason }, 'refused'),
         });
   if (settings.access !== null) {

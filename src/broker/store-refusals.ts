@@ -18,7 +18,7 @@ export class StoreRefusals {
 
   constructor(
     private readonly health: StoreHealth,
-    private readonly tell: (client: Client, reason: string, done: () => void) => void,
+    private readonly tell: (client: Client, reason: string, packet: PublishPacket, done: () => void) => void,
   ) {}
 
   /** Refuses `packet` (and calls back with the reason) if the store cannot take it; false if it may go on. */
@@ -33,7 +33,7 @@ export class StoreRefusals {
         this.dropped += 1;
       }
       callback(new StoreFailing(reason));
-    } else this.tell(client, reason, () => callback(new StoreFailing(reason)));
+    } else this.tell(client, reason, packet, () => callback(new StoreFailing(reason)));
     return true;
   }
 

@@ -32,10 +32,19 @@ export interface BrokerAdvertisement {
   pipeCapacity?: number;
   /** Sent alone, just before the broker closes a sender's connection: why it takes no more of its stream. */
   refused?: string;
+  /** With `refused`, when the publish refused was a frame: the first frame of its stream the pipe will not hold. */
+  refusedFrame?: RefusedFrame;
   /** See BrokerLimits. */
   queueFirst?: boolean;
   /** See BrokerLimits. */
   acknowledgesStored?: boolean;
+}
+
+/** A frame by its stream (hex id), sequence number and offset, as its header says. */
+export interface RefusedFrame {
+  stream: string;
+  seq: number;
+  offset: number;
 }
 
 export const ADVERTISEMENT_LEVEL = '%broker';
@@ -50,13 +59,25 @@ export function encodeAdvertisement(advertisement: BrokerAdvertisement): Buffer 
 
 const positive = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+const counted = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 /** The limits in an advertisement, or the broker's refusal; undefined for something that is not one. */
-export function parseAdvertisement(payload: Buffer): (BrokerLimits & { refused?: string }) | undefined {
+export function parseAdvertisement(
+  payload: Buffer,
+): (BrokerLimits & { refused?: string; refusedFrame?: RefusedFrame }) | undefined {
   const advertisement = advertisementIn(payload);
   if (advertisement === undefined) return undefined;
-  const { maximumPacketSize, pipeCapacity, refused, queueFirst, acknowledgesStored } = advertisement;
-  const limits: BrokerLimits & { refused?: string } = {};
+  const { maximumPacketSize, pipeCapacity, refused, refusedFrame, queueFirst, acknowledgesStored } = advertisement;
+  const limits: BrokerLimits & { refused?: string; refusedFrame?: RefusedFrame } = {};
+  const frame = refusedFrame as Partial<RefusedFrame> | undefined;
+  if (
+    typeof frame?.stream === 'string' &&
+    /^[0-9a-f]{32}$/.test(frame.stream) &&
+    counted(frame.seq) &&
+    counted(frame.offset)
+  )
+    limits.refusedFrame = { stream: frame.stream, seq: frame.seq, offset: frame.offset };
   if (queueFirst === true) limits.queueFirst = true;
   if (acknowledgesStored === true) limits.acknowledgesStored = true;
   if (typeof refused === 'string') limits.refused = refused.slice(0, 300);

@@ -258,7 +258,7 @@ export class StreamAssembler {
       this.forget(id, state);
       if (frame.type === 'abort') {
         ack();
-        const reason = frame.payload.toString('utf8').slice(0, 200) || 'no reason given';
+        const reason = frame.payload.toString('utf8').slice(0, 400) || 'no reason given';
         this.reportIncomplete(
           id,
           `the sender stopped before the end of its stream (${reason}) after ${describeBytes(state.nextOffset!)}; the output is incomplete`,

@@ -2,6 +2,8 @@ import type { MqttClient } from 'mqtt';
 import { isMarkerSet } from '../../protocol/mailbox-marker.js';
 import { decodePresence } from '../../protocol/presence.js';
 import type { PipeTopics } from '../../protocol/topics.js';
+import { CONNECTED_RECORD } from '../../protocol/sender-record.js';
+import { publish, subscribe } from '../transport/connection.js';
 import { readRetainedTopics } from '../transport/retained.js';
 
 /** What a sender learns of its pipe before its first frame. */
@@ -33,4 +35,16 @@ export async function announceAndLook(
     consumed: presence !== null && decodePresence(presence, warn) !== null,
     marked: isMarkerSet(retained.get(topics.mailboxMarker) ?? null),
   };
+}
+
+/**
+ * Follows `follow` (the consumer's progress, the broker's advertisement) and sets the sender record,
+ * which tells receivers the sender is connected. Written together and handled in order, so a
+ * skypipe broker's answer to the advertisement subscription comes before the record's PUBACK: its
+ * limits are known when this is done.
+ */
+export async function announceSender(client: MqttClient, follow: string[], senderTopic: string): Promise<void> {
+  const subscribed = subscribe(client, follow, 0);
+  const recorded = publish(client, senderTopic, CONNECTED_RECORD, { qos: 1, retain: true });
+  await Promise.all([subscribed, recorded]);
 }

@@ -1,14 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { MqttClient } from 'mqtt';
-import { parseAdvertisement, tighter, type BrokerLimits } from '../../protocol/advertisement.js';
+import { parseAdvertisement, tighter, type BrokerLimits, type RefusedFrame } from '../../protocol/advertisement.js';
 import { interrupted, PipeError } from '../../protocol/errors.js';
 import { frameRoom, HEADER_BYTES, STREAM_ID_BYTES, type FrameType } from '../../protocol/frame.js';
 import { parseProgress } from '../../protocol/progress.js';
-import { CONNECTED_RECORD, encodeSentRecord } from '../../protocol/sender-record.js';
+import { encodeSentRecord } from '../../protocol/sender-record.js';
 import { displayName } from '../../protocol/topics.js';
 import { timingsWith, type Timings } from '../timings.js';
-import { publish, randomClientId, subscribe } from '../transport/connection.js';
+import { publish, randomClientId } from '../transport/connection.js';
 import { CONNECTION_INTERRUPTED, Link } from '../transport/link.js';
 import { retryWhileClosed } from '../transport/reconnect.js';
 import { roundTrip } from '../transport/retained.js';
@@ -16,8 +16,9 @@ import { FrameWindow } from './frame-window.js';
 import { framePayloads } from './input-frames.js';
 import { SenderHeartbeat } from './heartbeat.js';
 import { ensureMailbox } from './mailbox-check.js';
-import { announceAndLook } from './pipe-at-start.js';
+import { announceAndLook, announceSender } from './pipe-at-start.js';
 import type { SendRequest } from './request.js';
+import { endRefusedStream } from './refused-stream.js';
 import { fitToBroker, type SendSettings } from './settings.js';
 import { StreamFrames } from './stream-frames.js';
 
@@ -48,6 +49,7 @@ type Phase = 'preparing' | 'sending' | 'complete' | 'closing';
 
 /** One stream's frames: numbering, hashing, and the windows that keep the pipe within capacity. */
 class StreamPublisher {
+  private readonly streamHex: string;
   private readonly progressTopic: string;
   private readonly senderTopic: string;
   private readonly hash = createHash('sha256');
@@ -59,6 +61,8 @@ class StreamPublisher {
   private offset = 0;
   /** Why the stream cannot go on, once it cannot. */
   private lost: PipeError | null = null;
+  /** The first frame of this stream the broker refused (a quota, a full disk): the pipe holds none from it on. */
+  private refusedAt: RefusedFrame | null = null;
   private wake: () => void = () => {};
   /** From the CONNACK (MQTT 5). */
   private limits: BrokerLimits = {};
@@ -73,8 +77,9 @@ class StreamPublisher {
     private readonly timings: Timings,
   ) {
     const { topics, events } = request;
-    this.progressTopic = topics.progress(streamId.toString('hex'));
-    this.senderTopic = topics.sender(streamId.toString('hex'));
+    this.streamHex = streamId.toString('hex');
+    this.progressTopic = topics.progress(this.streamHex);
+    this.senderTopic = topics.sender(this.streamHex);
     this.frames = new StreamFrames(streamId);
     request.signal?.addEventListener('abort', () => this.wake(), { once: true });
     this.window = new FrameWindow(
@@ -148,6 +153,7 @@ class StreamPublisher {
       else if (advertised.refused !== undefined) {
         // The broker closes the connection next; frames it did not acknowledge are not in the pipe.
         this.lost ??= new PipeError(`the broker refused more of this stream: ${advertised.refused}`);
+        if (advertised.refusedFrame?.stream === this.streamHex) this.refusedAt ??= advertised.refusedFrame;
         this.wake();
       } else this.advertised = advertised;
       return;
@@ -195,17 +201,9 @@ class StreamPublisher {
     );
   }
 
-  /**
-   * Follows the consumer's progress and sets the sender record, which tells receivers this sender
-   * is connected. A skypipe broker answers the advertisement subscription before the record's
-   * PUBACK, so its limits are known when this is done.
-   */
-  private async announce(): Promise<void> {
-    const client = this.link.client;
-    // Written together, handled in order: the subscription's answers come before the PUBACK.
-    const subscribed = subscribe(client, [this.progressTopic, this.request.topics.advertisement], 0);
-    const recorded = publish(client, this.senderTopic, CONNECTED_RECORD, { qos: 1, retain: true });
-    await Promise.all([subscribed, recorded]);
+  /** See announceSender(). */
+  private announce(): Promise<void> {
+    return announceSender(this.link.client, [this.progressTopic, this.request.topics.advertisement], this.senderTopic);
   }
 
   /** Announces the stream, fits the settings to the broker's limits, and makes sure the pipe buffers if nobody receives. */
@@ -248,9 +246,12 @@ class StreamPublisher {
     this.phase = 'complete';
   }
 
-  /** Tells receivers the stream will not be complete; best effort, the connection may be gone. None needed before the first frame. */
+  /** Tells receivers the stream will not be complete; best effort. None needed before the first frame. */
   async abort(reason: string): Promise<void> {
-    if (this.lost || !this.link.connected || this.frames.seq === 0) return;
+    if (this.frames.seq === 0) return;
+    const at = this.refusedAt;
+    if (at !== null) return endRefusedStream(this.request, this.frames.abort(reason, at.offset, at.seq), this.timings);
+    if (this.lost || !this.link.connected) return;
     const frame = this.frames.abort(reason, this.offset);
     await publish(this.link.client, this.request.topics.data, frame, { qos: 1 }).catch(() => {});
   }

@@ -24,8 +24,8 @@ export class StreamFrames {
     return { seq: header.seq, frame };
   }
 
-  /** An abort frame after the frames so far, saying why. */
-  abort(reason: string, offset: number): Buffer {
-    return encodeFrame({ type: 'abort', streamId: this.streamId, seq: this.seq, offset, payload: Buffer.from(reason) });
+  /** An abort frame saying why, after the frames so far unless `seq` puts it in the place of an earlier one. */
+  abort(reason: string, offset: number, seq = this.seq): Buffer {
+    return encodeFrame({ type: 'abort', streamId: this.streamId, seq, offset, payload: Buffer.from(reason) });
   }
 }
