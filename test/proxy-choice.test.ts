@@ -2,7 +2,7 @@
 // conventions, loopback straight; and proxy URLs never shown with their password.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseBrokerUrl, parseProxyUrl, PipeError } from '../src/client/index.js';
+import { parseBrokerUrl, parseProxyUrl, PipeError, portOf } from '../src/client/index.js';
 import { describeProxy } from '../src/client/transport/proxy.js';
 import { chooseProxy } from '../src/cli/proxy-choice.js';
 
@@ -86,5 +86,46 @@ describe('proxy URLs', () => {
       () => parseProxyUrl('http://me:secret@[bad', '--proxy'),
       (error: Error) => !error.message.includes('secret') && error.message.includes('me@'),
     );
+  });
+
+  it("never echoes the password of a URL it cannot read, whatever it holds ('/', '@', ':')", () => {
+    const refusal = (shown: string, origin: string) =>
+      new PipeError(`${origin}: '${shown}' is not a proxy URL; use http://HOST:PORT or socks5h://HOST:PORT`, 'usage');
+    const cases: [string, string][] = [
+      ['http://user:se/cret@pr oxy:3128', 'http://user@pr oxy:3128'],
+      ['http://user:p@ss@pr oxy:3128', 'http://user@pr oxy:3128'],
+      ['http://user:p:a/s@s@pr oxy:3128', 'http://user@pr oxy:3128'],
+      ['user:se/cret@pr oxy:3128', 'user@pr oxy:3128'],
+      ['socks5h://:se/cret@pr oxy', 'socks5h://pr oxy'],
+    ];
+    for (const [raw, shown] of cases) {
+      assert.throws(() => parseProxyUrl(raw, '--proxy'), refusal(shown, '--proxy'), raw);
+      assert.throws(() => chosen('mqtts://far.example', { HTTPS_PROXY: raw }), refusal(shown, 'HTTPS_PROXY'), raw);
+      assert.throws(() => chosen('mqtt://far.example', { all_proxy: raw }), refusal(shown, 'all_proxy'), raw);
+    }
+  });
+
+  it('never echoes the password of a broker URL it cannot read', () => {
+    assert.throws(
+      () => parseBrokerUrl('mqtt://alice:se/cr@t@bro ker:1883', '--url'),
+      new PipeError(
+        "--url: 'mqtt://alice@bro ker:1883' is not a URL; use mqtt://HOST:PORT (or mqtts://, ws://, wss://)",
+        'usage',
+      ),
+    );
+  });
+});
+
+describe('broker ports', () => {
+  it("fills in each scheme's default port, which URL leaves out for ws:// and wss://", () => {
+    assert.equal(portOf('mqtt://far.example'), 1883);
+    assert.equal(portOf('mqtts://far.example'), 8883);
+    assert.equal(portOf('ws://far.example'), 80);
+    assert.equal(portOf('wss://far.example'), 443);
+    assert.equal(portOf(new URL('wss://far.example:443/')), 443);
+    assert.equal(portOf('wss://far.example:8443'), 8443);
+    assert.equal(portOf(parseBrokerUrl('wss://far.example', '--url').url), 443);
+    assert.equal(portOf(parseBrokerUrl('ws://far.example:80', '--url').url), 80);
+    assert.equal(portOf(parseBrokerUrl('mqtts://far.example', '--url').url), 8883);
   });
 });
