@@ -63,6 +63,52 @@ describe('choosing a proxy', () => {
     assert.equal(through('mqtt://[2001:db8::5]', '2001:db8::/32'), false);
     assert.equal(through('mqtt://[2001:db8::5]:1883', '[2001:db8::5]:1883'), false);
   });
+
+  it('reads bare and bracketed IPv6 entries, in any spelling, and a port only after brackets', () => {
+    const through = (broker: string, noProxy: string) => chosen(broker, { ...env, no_proxy: noProxy }) !== null;
+    assert.equal(through('mqtt://[2001:db8::5]', '2001:db8::5'), false);
+    assert.equal(through('mqtt://[2001:db8::5]:1234', '2001:db8::5'), false);
+    assert.equal(through('mqtt://[2001:db8::5]', '2001:DB8:0:0::5'), false);
+    assert.equal(through('mqtt://[2001:db8::5]', '[2001:db8::5]'), false);
+    assert.equal(through('mqtt://[2001:db8::5]', '[2001:db8::5]:1883'), false);
+    assert.equal(through('mqtt://[2001:db8::5]', '[2001:db8::5]:1884'), true);
+    assert.equal(through('mqtt://[2001:db8::6]', '2001:db8::5'), true);
+    assert.equal(through('mqtt://[2001:db8::5]', '2001:db8::/32'), false);
+    assert.equal(through('mqtt://[2001:db9::5]', '2001:db8::/32'), true);
+  });
+
+  it("compares an entry's port with the scheme's default port when the URL names none", () => {
+    const through = (broker: string, noProxy: string) => chosen(broker, { ...env, no_proxy: noProxy }) !== null;
+    assert.equal(through('wss://far.example', 'far.example:443'), false);
+    assert.equal(through('wss://far.example:443', 'far.example:443'), false);
+    assert.equal(through('ws://far.example', 'far.example:80'), false);
+    assert.equal(through('mqtt://far.example', 'far.example:1883'), false);
+    assert.equal(through('wss://far.example', 'far.example:8443'), true);
+    assert.equal(through('ws://far.example', 'far.example:443'), true);
+  });
+
+  it('reads addresses in any spelling: 127.1 is 127.0.0.1, ::ffff:127.0.0.1 is loopback', () => {
+    const through = (broker: string, noProxy = '') =>
+      chosen(broker, { ...env, http_proxy: 'x', https_proxy: 'x', no_proxy: noProxy }) !== null;
+    for (const broker of [
+      'mqtt://127.1',
+      'mqtt://127.255.255.254:1883',
+      'mqtts://0x7f.1',
+      'ws://[::ffff:127.0.0.1]',
+      'mqtt://[::ffff:127.0.0.1]:1883',
+      'wss://[::FFFF:7F00:1]',
+      'mqtt://[0:0:0:0:0:0:0:1]',
+      'ws://LOCALHOST',
+      'mqtt://broker.localhost',
+    ])
+      assert.equal(through(broker), false, broker);
+    for (const broker of ['mqtt://128.0.0.1', 'ws://[::ffff:10.0.0.1]', 'mqtt://[::2]', 'mqtt://localhost.example'])
+      assert.equal(through(broker), true, broker);
+    assert.equal(through('mqtt://10.1', '10.0.0.1'), false);
+    assert.equal(through('mqtt://10.0.0.1', '10.1'), false);
+    assert.equal(through('mqtt://10.1.2.3', '1.2.3'), true);
+    assert.equal(through('mqtt://FAR.example', 'far.EXAMPLE'), false);
+  });
 });
 
 describe('proxy URLs', () => {
