@@ -2,7 +2,7 @@
 // conventions, loopback straight; and proxy URLs never shown with their password.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseBrokerUrl, parseProxyUrl, PipeError } from '../src/client/index.js';
+import { parseBrokerUrl, parseProxyUrl, PipeError, portOf } from '../src/client/index.js';
 import { describeProxy } from '../src/client/transport/proxy.js';
 import { chooseProxy } from '../src/cli/proxy-choice.js';
 
@@ -63,6 +63,52 @@ describe('choosing a proxy', () => {
     assert.equal(through('mqtt://[2001:db8::5]', '2001:db8::/32'), false);
     assert.equal(through('mqtt://[2001:db8::5]:1883', '[2001:db8::5]:1883'), false);
   });
+
+  it('reads bare and bracketed IPv6 entries, in any spelling, and a port only after brackets', () => {
+    const through = (broker: string, noProxy: string) => chosen(broker, { ...env, no_proxy: noProxy }) !== null;
+    assert.equal(through('mqtt://[2001:db8::5]', '2001:db8::5'), false);
+    assert.equal(through('mqtt://[2001:db8::5]:1234', '2001:db8::5'), false);
+    assert.equal(through('mqtt://[2001:db8::5]', '2001:DB8:0:0::5'), false);
+    assert.equal(through('mqtt://[2001:db8::5]', '[2001:db8::5]'), false);
+    assert.equal(through('mqtt://[2001:db8::5]', '[2001:db8::5]:1883'), false);
+    assert.equal(through('mqtt://[2001:db8::5]', '[2001:db8::5]:1884'), true);
+    assert.equal(through('mqtt://[2001:db8::6]', '2001:db8::5'), true);
+    assert.equal(through('mqtt://[2001:db8::5]', '2001:db8::/32'), false);
+    assert.equal(through('mqtt://[2001:db9::5]', '2001:db8::/32'), true);
+  });
+
+  it("compares an entry's port with the scheme's default port when the URL names none", () => {
+    const through = (broker: string, noProxy: string) => chosen(broker, { ...env, no_proxy: noProxy }) !== null;
+    assert.equal(through('wss://far.example', 'far.example:443'), false);
+    assert.equal(through('wss://far.example:443', 'far.example:443'), false);
+    assert.equal(through('ws://far.example', 'far.example:80'), false);
+    assert.equal(through('mqtt://far.example', 'far.example:1883'), false);
+    assert.equal(through('wss://far.example', 'far.example:8443'), true);
+    assert.equal(through('ws://far.example', 'far.example:443'), true);
+  });
+
+  it('reads addresses in any spelling: 127.1 is 127.0.0.1, ::ffff:127.0.0.1 is loopback', () => {
+    const through = (broker: string, noProxy = '') =>
+      chosen(broker, { ...env, http_proxy: 'x', https_proxy: 'x', no_proxy: noProxy }) !== null;
+    for (const broker of [
+      'mqtt://127.1',
+      'mqtt://127.255.255.254:1883',
+      'mqtts://0x7f.1',
+      'ws://[::ffff:127.0.0.1]',
+      'mqtt://[::ffff:127.0.0.1]:1883',
+      'wss://[::FFFF:7F00:1]',
+      'mqtt://[0:0:0:0:0:0:0:1]',
+      'ws://LOCALHOST',
+      'mqtt://broker.localhost',
+    ])
+      assert.equal(through(broker), false, broker);
+    for (const broker of ['mqtt://128.0.0.1', 'ws://[::ffff:10.0.0.1]', 'mqtt://[::2]', 'mqtt://localhost.example'])
+      assert.equal(through(broker), true, broker);
+    assert.equal(through('mqtt://10.1', '10.0.0.1'), false);
+    assert.equal(through('mqtt://10.0.0.1', '10.1'), false);
+    assert.equal(through('mqtt://10.1.2.3', '1.2.3'), true);
+    assert.equal(through('mqtt://FAR.example', 'far.EXAMPLE'), false);
+  });
 });
 
 describe('proxy URLs', () => {
@@ -86,5 +132,46 @@ describe('proxy URLs', () => {
       () => parseProxyUrl('http://me:secret@[bad', '--proxy'),
       (error: Error) => !error.message.includes('secret') && error.message.includes('me@'),
     );
+  });
+
+  it("never echoes the password of a URL it cannot read, whatever it holds ('/', '@', ':')", () => {
+    const refusal = (shown: string, origin: string) =>
+      new PipeError(`${origin}: '${shown}' is not a proxy URL; use http://HOST:PORT or socks5h://HOST:PORT`, 'usage');
+    const cases: [string, string][] = [
+      ['http://user:se/cret@pr oxy:3128', 'http://user@pr oxy:3128'],
+      ['http://user:p@ss@pr oxy:3128', 'http://user@pr oxy:3128'],
+      ['http://user:p:a/s@s@pr oxy:3128', 'http://user@pr oxy:3128'],
+      ['user:se/cret@pr oxy:3128', 'user@pr oxy:3128'],
+      ['socks5h://:se/cret@pr oxy', 'socks5h://pr oxy'],
+    ];
+    for (const [raw, shown] of cases) {
+      assert.throws(() => parseProxyUrl(raw, '--proxy'), refusal(shown, '--proxy'), raw);
+      assert.throws(() => chosen('mqtts://far.example', { HTTPS_PROXY: raw }), refusal(shown, 'HTTPS_PROXY'), raw);
+      assert.throws(() => chosen('mqtt://far.example', { all_proxy: raw }), refusal(shown, 'all_proxy'), raw);
+    }
+  });
+
+  it('never echoes the password of a broker URL it cannot read', () => {
+    assert.throws(
+      () => parseBrokerUrl('mqtt://alice:se/cr@t@bro ker:1883', '--url'),
+      new PipeError(
+        "--url: 'mqtt://alice@bro ker:1883' is not a URL; use mqtt://HOST:PORT (or mqtts://, ws://, wss://)",
+        'usage',
+      ),
+    );
+  });
+});
+
+describe('broker ports', () => {
+  it("fills in each scheme's default port, which URL leaves out for ws:// and wss://", () => {
+    assert.equal(portOf('mqtt://far.example'), 1883);
+    assert.equal(portOf('mqtts://far.example'), 8883);
+    assert.equal(portOf('ws://far.example'), 80);
+    assert.equal(portOf('wss://far.example'), 443);
+    assert.equal(portOf(new URL('wss://far.example:443/')), 443);
+    assert.equal(portOf('wss://far.example:8443'), 8443);
+    assert.equal(portOf(parseBrokerUrl('wss://far.example', '--url').url), 443);
+    assert.equal(portOf(parseBrokerUrl('ws://far.example:80', '--url').url), 80);
+    assert.equal(portOf(parseBrokerUrl('mqtts://far.example', '--url').url), 8883);
   });
 });

@@ -1,5 +1,7 @@
 import { PipeError } from '../../protocol/errors.js';
+import { portOf } from './broker-port.js';
 import type { ProxySetting } from './proxy.js';
+import { redactUserInfo } from './redact.js';
 import type { TlsTrust } from './tls-trust.js';
 
 /** Where the client connects, and how to name it in messages. */
@@ -25,7 +27,6 @@ export interface BrokerTarget {
 }
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);
-const DEFAULT_PORTS: Record<string, string> = { 'mqtt:': '1883', 'mqtts:': '8883', 'ws:': '80', 'wss:': '443' };
 
 /** Checks a user-given broker URL and splits credentials out of it. */
 export function parseBrokerUrl(raw: string, origin: string, username?: string, password?: string): BrokerTarget {
@@ -33,7 +34,10 @@ export function parseBrokerUrl(raw: string, origin: string, username?: string, p
   try {
     url = new URL(raw);
   } catch {
-    throw new PipeError(`${origin}: '${raw}' is not a URL; use mqtt://HOST:PORT (or mqtts://, ws://, wss://)`, 'usage');
+    throw new PipeError(
+      `${origin}: '${redactUserInfo(raw)}' is not a URL; use mqtt://HOST:PORT (or mqtts://, ws://, wss://)`,
+      'usage',
+    );
   }
   if (!SCHEMES.has(url.protocol)) {
     throw new PipeError(
@@ -41,7 +45,8 @@ export function parseBrokerUrl(raw: string, origin: string, username?: string, p
       'usage',
     );
   }
-  if (url.hostname === '') throw new PipeError(`${origin}: '${raw}' names no host; use mqtt://HOST:PORT`, 'usage');
+  if (url.hostname === '')
+    throw new PipeError(`${origin}: '${redactUserInfo(raw)}' names no host; use mqtt://HOST:PORT`, 'usage');
   const target: BrokerTarget = { url: '', origin };
   const user = username ?? (url.username !== '' ? decodeURIComponent(url.username) : undefined);
   const pass = password ?? (url.password !== '' ? decodeURIComponent(url.password) : undefined);
@@ -49,7 +54,8 @@ export function parseBrokerUrl(raw: string, origin: string, username?: string, p
   if (pass !== undefined) target.password = pass;
   url.username = '';
   url.password = '';
-  if (url.port === '') url.port = DEFAULT_PORTS[url.protocol]!;
+  // Shown in messages with its port; URL drops it again for ws://:80 and wss://:443.
+  url.port = String(portOf(url));
   target.url = url.toString().replace(/\/$/, url.protocol.startsWith('ws') ? '/' : '');
   return target;
 }

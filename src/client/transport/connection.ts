@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import type { BrokerLimits } from '../../protocol/advertisement.js';
 import { PipeError } from '../../protocol/errors.js';
+import { portOf } from './broker-port.js';
 import type { BrokerTarget } from './broker-target.js';
 import { connectFailure, HUNG_UP_IN_HANDSHAKE } from './connect-failure.js';
+import { Deadline } from './deadline.js';
 import { deliverWithDeferredAcks } from './deferred-acks.js';
 import { DEFAULT_TRANSPORT_TIMINGS, type TransportTimings } from './timings.js';
 import { clientOverTunnel } from './proxied-client.js';
@@ -76,16 +78,17 @@ async function connectWith(
   protocolVersion: 4 | 5,
   timeoutMs: number,
 ): Promise<Connection> {
+  const deadline = new Deadline(timeoutMs);
   const broker = new URL(target.url);
   const proxy = target.proxy;
   const tunnel =
     proxy === undefined
       ? undefined
-      : () => openTunnel(proxy, broker.hostname.replace(/^\[(.*)\]$/, '$1'), Number(broker.port), timeoutMs);
+      : () => openTunnel(proxy, broker.hostname.replace(/^\[(.*)\]$/, '$1'), portOf(broker), deadline);
   let tls;
   let tunnelled;
   try {
-    tls = await tlsOptions(target.url, target.tls, timeoutMs, tunnel);
+    tls = await tlsOptions(target.url, target.tls, deadline, tunnel);
     tunnelled = await tunnel?.();
   } catch (error) {
     throw connectFailure(target, error as Error);
@@ -97,7 +100,7 @@ async function connectWith(
     protocolVersion,
     manualConnect: true,
     reconnectPeriod: 0,
-    connectTimeout: timeoutMs,
+    connectTimeout: deadline.leftMs(),
     // MQTT.js uses the broker's keep-alive instead when its CONNACK names one (MQTT 5).
     keepalive: 30,
   };
@@ -120,10 +123,7 @@ async function connectWith(
     if (packet.reasonCode === SESSION_TAKEN_OVER) takenOver.add(client);
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => fail(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => fail(deadline.expired()), deadline.leftMs());
     const fail = (error: Error & { code?: string | number }) => {
       clearTimeout(timer);
       client.removeAllListeners('connect');

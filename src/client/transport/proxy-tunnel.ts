@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import { SocksClient } from 'socks';
+import type { Deadline } from './deadline.js';
 import { proxyEndpoint, type ProxySetting } from './proxy.js';
 
 /**
@@ -26,12 +27,12 @@ export class ProxyFailure extends Error {
  * is the caller's to start over it). HTTP proxies are asked with CONNECT, whatever the protocol
  * inside: a plain HTTP proxy would drop a WebSocket's Upgrade header.
  */
-export async function openTunnel(proxy: ProxySetting, host: string, port: number, timeoutMs: number): Promise<Socket> {
+export async function openTunnel(proxy: ProxySetting, host: string, port: number, deadline: Deadline): Promise<Socket> {
   const endpoint = proxyEndpoint(proxy);
   const tunnel =
     endpoint.scheme === 'http' || endpoint.scheme === 'https'
-      ? await connectThroughHttp(endpoint, host, port, timeoutMs)
-      : await connectThroughSocks(endpoint, host, port, timeoutMs);
+      ? await connectThroughHttp(endpoint, host, port, deadline)
+      : await connectThroughSocks(endpoint, host, port, deadline);
   // Each request waits for its answer (see connection.ts); TLS over the tunnel cannot reach this socket to say so.
   tunnel.setNoDelay(true);
   return tunnel;
@@ -73,7 +74,7 @@ function unreachable(error: Error & { code?: string }, timeoutMs: number): Proxy
   return new ProxyFailure(reason, false, true);
 }
 
-function connectThroughHttp(endpoint: Endpoint, host: string, port: number, timeoutMs: number): Promise<Socket> {
+function connectThroughHttp(endpoint: Endpoint, host: string, port: number, deadline: Deadline): Promise<Socket> {
   const authority = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
   const headers: Record<string, string> = { host: authority };
   if (endpoint.username !== undefined) {
@@ -87,17 +88,16 @@ function connectThroughHttp(endpoint: Endpoint, host: string, port: number, time
     path: authority,
     headers,
     agent: false,
-    timeout: timeoutMs,
     // Node would take the name to check the proxy's certificate against from the Host header, the
     // broker's; '' checks an address against the certificate's addresses, without SNI.
     servername: isIP(endpoint.host) === 0 ? endpoint.host : '',
   });
   return new Promise((resolve, reject) => {
+    // Not the socket's idle timeout: a proxy sending its answer a line at a time is never idle.
+    const timer = setTimeout(() => request.destroy(deadline.expired()), deadline.leftMs());
     request.once('connect', (response: IncomingMessage, socket: Socket, head: Buffer) => {
-      request.removeAllListeners('timeout');
+      clearTimeout(timer);
       if (response.statusCode === 200) {
-        // The request's timeout was for the proxy's answer, not for a connection that may idle.
-        socket.setTimeout(0);
         if (head.length > 0) socket.unshift(head);
         resolve(socket);
       } else {
@@ -105,8 +105,10 @@ function connectThroughHttp(endpoint: Endpoint, host: string, port: number, time
         reject(refusedConnect(response, endpoint, host, port));
       }
     });
-    request.once('timeout', () => request.destroy(Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' })));
-    request.once('error', (error) => reject(unreachable(error, timeoutMs)));
+    request.once('error', (error) => {
+      clearTimeout(timer);
+      reject(unreachable(error, deadline.timeoutMs));
+    });
     request.end();
   });
 }
@@ -147,7 +149,7 @@ const SOCKS_REPLIES: Record<string, { text: string; lasting: boolean }> = {
   AddressNotSupported: { text: 'the proxy does not support this kind of address; try socks5h://', lasting: true },
 };
 
-async function connectThroughSocks(endpoint: Endpoint, host: string, port: number, timeoutMs: number) {
+async function connectThroughSocks(endpoint: Endpoint, host: string, port: number, deadline: Deadline) {
   // socks5:// resolves the broker's name here; socks5h:// leaves it to the proxy.
   const destination = endpoint.scheme === 'socks5' && isIP(host) === 0 ? await resolveHere(host) : host;
   try {
@@ -160,11 +162,12 @@ async function connectThroughSocks(endpoint: Endpoint, host: string, port: numbe
       },
       command: 'connect',
       destination: { host: destination, port },
-      timeout: timeoutMs,
+      // The socks library's timeout spans the whole exchange with the proxy.
+      timeout: deadline.leftMs(),
     });
     return socket;
   } catch (error) {
-    throw socksFailure(error as Error, endpoint, host, port, timeoutMs);
+    throw socksFailure(error as Error, endpoint, host, port, deadline.timeoutMs);
   }
 }
 

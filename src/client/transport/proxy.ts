@@ -1,4 +1,5 @@
 import { PipeError } from '../../protocol/errors.js';
+import { redactUserInfo } from './redact.js';
 
 /** A proxy the client reaches the broker through, and where its address came from. */
 export interface ProxySetting {
@@ -18,7 +19,7 @@ export function parseProxyUrl(raw: string, origin: string): ProxySetting {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
   } catch {
     throw new PipeError(
-      `${origin}: '${redact(raw)}' is not a proxy URL; use http://HOST:PORT or socks5h://HOST:PORT`,
+      `${origin}: '${redactUserInfo(raw)}' is not a proxy URL; use http://HOST:PORT or socks5h://HOST:PORT`,
       'usage',
     );
   }
@@ -41,12 +42,7 @@ function userInfo(url: URL): string {
 
 /** The proxy as shown to the user: never with its password. */
 export function describeProxy(proxy: ProxySetting): string {
-  return `${redact(proxy.url)} (from ${proxy.origin})`;
-}
-
-/** A URL with any password in it taken out. */
-function redact(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)?([^:@/]*):[^@/]*@/i, '$1$2@');
+  return `${redactUserInfo(proxy.url)} (from ${proxy.origin})`;
 }
 
 /** The proxy's address and credentials, decoded. */

@@ -5,6 +5,8 @@ import { connect as tlsConnect } from 'node:tls';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { PipeError } from '../../protocol/errors.js';
+import { portOf } from './broker-port.js';
+import type { Deadline } from './deadline.js';
 
 /**
  * How a client trusts a TLS broker beyond the system's CAs: a pinned SHA-256 fingerprint (of the
@@ -71,7 +73,7 @@ function presentedChain(
   host: string,
   port: number,
   pin: string,
-  timeoutMs: number,
+  deadline: Deadline,
   tunnel: Socket | undefined,
 ): Promise<string[]> {
   return new Promise((resolve, reject) => {
@@ -82,13 +84,7 @@ function presentedChain(
       ...(isIP(host) ? {} : { servername: host }),
       ...(tunnel === undefined ? {} : { socket: tunnel }),
     });
-    const timer = setTimeout(
-      () =>
-        socket.destroy(
-          Object.assign(new Error(`no TLS handshake within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
-        ),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => socket.destroy(deadline.expired('no TLS handshake')), deadline.leftMs());
     socket.once('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -111,7 +107,7 @@ function presentedChain(
 export async function tlsOptions(
   url: string,
   trust: TlsTrust | undefined,
-  handshakeTimeoutMs: number,
+  deadline: Deadline,
   openTunnel?: () => Promise<Socket>,
 ): Promise<Partial<IClientOptions>> {
   if (trust === undefined || !usesTls(url)) return {};
@@ -119,7 +115,7 @@ export async function tlsOptions(
   const pin = trust.pin;
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  trust.pinnedChain ??= await presentedChain(host, Number(parsed.port), pin, handshakeTimeoutMs, await openTunnel?.());
+  trust.pinnedChain ??= await presentedChain(host, portOf(parsed), pin, deadline, await openTunnel?.());
   // Checked on every connection, not only the first: the pin, whatever name the certificate carries.
   const checkServerIdentity = (_host: string, cert: PeerCertificate) =>
     chainOf(cert).some((presented) => presented.fingerprint256 === pin)
