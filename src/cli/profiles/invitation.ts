@@ -1,4 +1,4 @@
-import { parseBrokerUrl, parsePin, PipeError, usesTls } from '../../client/index.js';
+import { parseBrokerUrl, parsePin, PipeError, redactUserInfo, usesTls } from '../../client/index.js';
 
 export interface Invitation {
   /** The broker's URL, without user name or query. */
@@ -19,7 +19,7 @@ export function parseInvitation(raw: string, user: string | undefined, pinFlag: 
     url = new URL(raw);
   } catch {
     parseBrokerUrl(raw, 'login');
-    throw new PipeError(`login: '${raw}' is not a URL`, 'usage');
+    throw new PipeError(`login: '${redactUserInfo(raw)}' is not a URL`, 'usage');
   }
   if (url.password !== '')
     throw new PipeError(
