@@ -1,5 +1,6 @@
 // Bad input of every kind gets a one-line reason and the documented exit code, never a stack trace.
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { freePort, skyForSuite, type Result } from './harness.js';
@@ -59,6 +60,32 @@ describe('bad input', () => {
       assertOneLine(await sky.run(['send', 'x', '--url', url], { input: 'data' }), 2, pattern);
     });
   }
+
+  it('names what a port speaks when the URL asks for something else: a web server here', async () => {
+    const web = createHttpServer((_request, response) => response.end('a web page\n'));
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    const { port } = web.address() as { port: number };
+    try {
+      const asMqtt = await sky.run(['send', 'x', '--url', `mqtt://127.0.0.1:${port}`], { input: 'data' });
+      assertOneLine(
+        asMqtt,
+        1,
+        new RegExp(
+          `^skypipe: cannot use broker mqtt://127\\.0\\.0\\.1:${port} \\(from --url\\): that port speaks HTTP \\(a WebSocket listener, or a web server\\): use ws://\\n$`,
+        ),
+      );
+      const asWebSocket = await sky.run(['send', 'x', '--url', `ws://127.0.0.1:${port}/mqtt`], { input: 'data' });
+      assertOneLine(
+        asWebSocket,
+        1,
+        new RegExp(
+          `^skypipe: cannot use broker ws://127\\.0\\.0\\.1:${port}/mqtt \\(from --url\\): that port speaks HTTP but did not take MQTT over WebSocket at /mqtt: check the port and the path\\n$`,
+        ),
+      );
+    } finally {
+      web.close();
+    }
+  });
 
   it('refuses unknown options and bad sizes as usage errors', async () => {
     assertOneLine(

@@ -103,22 +103,22 @@ describe('TLS and WebSocket listeners', () => {
       [
         ['--url', urls.mqtts.replace('mqtts', 'mqtt')],
         1,
-        `skypipe: cannot reach broker ${urls.mqtts.replace('mqtts', 'mqtt')} (from --url): the broker closed the connection during the handshake; if that port speaks TLS, use mqtts:// or wss://\n`,
+        `skypipe: cannot use broker ${urls.mqtts.replace('mqtts', 'mqtt')} (from --url): that port speaks MQTT over TLS: use mqtts://\n`,
       ],
       [
         ['--url', `mqtts://127.0.0.1:${plainPort}`, '--pin', pin],
         1,
-        `skypipe: cannot use broker mqtts://127.0.0.1:${plainPort} (from --url): the broker hung up during the TLS handshake; if that port is a plain listener, use mqtt:// or ws://\n`,
+        `skypipe: cannot use broker mqtts://127.0.0.1:${plainPort} (from --url): that port speaks plain MQTT: use mqtt://\n`,
       ],
       [
         ['--url', urls.ws.replace('ws:', 'wss:'), '--pin', pin],
         1,
-        `skypipe: cannot use broker ${urls.ws.replace('ws:', 'wss:')}/ (from --url): the broker does not speak TLS at this address; use mqtt:// or ws:// for a plain listener, or the broker's TLS port\n`,
+        `skypipe: cannot use broker ${urls.ws.replace('ws:', 'wss:')}/ (from --url): that port speaks HTTP (a WebSocket listener, or a web server): use ws://\n`,
       ],
       [
         ['--url', urls.wss.replace('wss:', 'ws:')],
         1,
-        `skypipe: cannot use broker ${urls.wss.replace('wss:', 'ws:')}/ (from --url): the broker hung up during the handshake; if that port speaks TLS, use mqtts:// or wss://\n`,
+        `skypipe: cannot use broker ${urls.wss.replace('wss:', 'ws:')}/ (from --url): that port speaks HTTP over TLS (a secure WebSocket listener, or a web server): use wss://\n`,
       ],
       [
         ['--url', broker.url, '--pin', pin],

@@ -44,7 +44,8 @@ const sendLine = (target: BrokerTarget, firstConnectWindowMs: number) =>
     input: Readable.from([Buffer.from('booted\n')]),
     settings: DEFAULT_SEND_SETTINGS,
     events: { warn: () => {} },
-    timings: { firstConnectWindowMs, reconnectEveryMs: 50 },
+    // No probe of what the port speaks after a failure: it would count as more attempts here.
+    timings: { firstConnectWindowMs, reconnectEveryMs: 50, schemeProbeMs: 0 },
   });
 
 describe('a first connection before the broker is up', { timeout: 30_000 }, () => {

@@ -105,6 +105,7 @@ export function connectFailure(
             `cannot use broker ${where}: the broker hung up during the handshake; if that port speaks TLS, use mqtts:// or wss://`,
           );
     case 'SKYPIPE_PIN_MISMATCH':
+    case 'SKYPIPE_SCHEME_MISMATCH':
       return fail(`cannot use broker ${where}: ${error.message}`);
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return fail(

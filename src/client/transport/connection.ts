@@ -5,6 +5,7 @@ import { PipeError } from '../../protocol/errors.js';
 import { portOf } from './broker-port.js';
 import type { BrokerTarget } from './broker-target.js';
 import { connectFailure, HUNG_UP_IN_HANDSHAKE } from './connect-failure.js';
+import { withSchemeAdvice } from './scheme-mismatch.js';
 import { Deadline } from './deadline.js';
 import { deliverWithDeferredAcks } from './deferred-acks.js';
 import { DEFAULT_TRANSPORT_TIMINGS, type TransportTimings } from './timings.js';
@@ -58,7 +59,7 @@ export async function connect(
 ): Promise<Connection> {
   if (target.protocolVersion !== 4) {
     try {
-      const connection = await connectWith(target, options, 5, timings.connectTimeoutMs);
+      const connection = await connectWith(target, options, 5, timings);
       target.protocolVersion = 5;
       return connection;
     } catch (error) {
@@ -69,16 +70,16 @@ export async function connect(
       target.speaksOnly311?.();
     }
   }
-  return connectWith(target, options, 4, timings.connectTimeoutMs);
+  return connectWith(target, options, 4, timings);
 }
 
 async function connectWith(
   target: BrokerTarget,
   options: ConnectOptions,
   protocolVersion: 4 | 5,
-  timeoutMs: number,
+  timings: TransportTimings,
 ): Promise<Connection> {
-  const deadline = new Deadline(timeoutMs);
+  const deadline = new Deadline(timings.connectTimeoutMs);
   const broker = new URL(target.url);
   const proxy = target.proxy;
   const tunnel =
@@ -91,7 +92,7 @@ async function connectWith(
     tls = await tlsOptions(target.url, target.tls, deadline, tunnel);
     tunnelled = await tunnel?.();
   } catch (error) {
-    throw connectFailure(target, error as Error);
+    throw connectFailure(target, await withSchemeAdvice(target, error as Error, timings.schemeProbeMs));
   }
   const clientOptions: IClientOptions = {
     ...tls,
@@ -126,11 +127,18 @@ async function connectWith(
     const timer = setTimeout(() => fail(deadline.expired()), deadline.leftMs());
     const fail = (error: Error & { code?: string | number }) => {
       clearTimeout(timer);
+      // Once: the close that ending the client causes must not fail it a second way.
       client.removeAllListeners('connect');
+      client.removeListener('error', fail);
+      client.removeListener('close', onClose);
+      client.on('error', () => {}); // what the ended client still reports is no news
       client.end(true);
       // 1: a 3.1.1 broker's "unacceptable protocol version"; 0x84: the same from an MQTT 5 broker.
       if (protocolVersion === 5 && (error.code === 1 || error.code === 0x84)) reject(new ProtocolRefused());
-      else reject(connectFailure(target, error));
+      else
+        void withSchemeAdvice(target, error, timings.schemeProbeMs).then((advised) =>
+          reject(connectFailure(target, advised)),
+        );
     };
     client.once('connect', (connack) => {
       clearTimeout(timer);

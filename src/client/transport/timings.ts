@@ -12,6 +12,11 @@ export interface TransportTimings {
    * up is given a window (the command line gives the reconnect window when one is asked for).
    */
   firstConnectWindowMs: number;
+  /**
+   * After a failure a wrong scheme can cause, how long to ask the port what it speaks, to say so
+   * (scheme-mismatch.ts); 0 asks nothing.
+   */
+  schemeProbeMs: number;
 }
 
 export const DEFAULT_TRANSPORT_TIMINGS: TransportTimings = {
@@ -19,4 +24,5 @@ export const DEFAULT_TRANSPORT_TIMINGS: TransportTimings = {
   reconnectWindowMs: 5 * 60_000,
   reconnectEveryMs: 1000,
   firstConnectWindowMs: 0,
+  schemeProbeMs: 1500,
 };
