@@ -69,6 +69,15 @@ describe('skypipe deploy, before the engine', () => {
     assert.equal(firstBytes.length, before);
   });
 
+  it('prints docker commands that speak TLS for an https:// engine with --dry-run', async () => {
+    const result = await sky.run(['deploy', 'https://127.0.0.1:2376', '--dry-run'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.toString().split('\n');
+    assert.equal(lines.length, 6);
+    for (const line of lines.slice(0, 5))
+      assert.ok(line.startsWith('docker --tlsverify --host tcp://127.0.0.1:2376 '), line);
+  });
+
   it('refuses a --host that is not a host name or an address', async () => {
     const result = await sky.run(['deploy', `tcp://127.0.0.1:${port}`, '--host', "box'; touch x; '"], { env });
     assert.equal(result.code, 2);

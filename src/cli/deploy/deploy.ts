@@ -24,8 +24,11 @@ export interface DeployRequest {
   resetPassword: boolean;
 }
 
-/** The docker CLI's flags for the same engine. */
-const engineFlags = (target: EngineTarget): string[] => ['--host', target.url];
+/** The docker CLI's flags for the same engine: it knows https:// as tcp:// with TLS verified. */
+const engineFlags = (target: EngineTarget): string[] =>
+  target.url.startsWith('https://')
+    ? ['--tlsverify', '--host', `tcp://${target.url.slice('https://'.length)}`]
+    : ['--host', target.url];
 
 /** `skypipe deploy --dry-run`: the docker commands a first deploy runs. */
 export function dryRun({ target, settings }: DeployRequest): number {
