@@ -63,6 +63,7 @@ describe('skypipe deploy', { timeout: 2 * DEPLOY_TIMEOUT_MS }, () => {
   });
   after(async () => {
     podman(['rm', '-f', name]);
+    podman(['rm', '-f', `${name}-previous`]);
     podman(['volume', 'rm', '-f', volume]);
     podman(['rmi', '-f', 'skypipe-broker:0.1.0']);
     service.kill();
@@ -170,6 +171,22 @@ describe('skypipe deploy', { timeout: 2 * DEPLOY_TIMEOUT_MS }, () => {
           taken.stderr,
           new RegExp(`\\nskypipe: port ${held} on 127\\.0\\.0\\.1 is taken; choose another with --mqtts-port\\n$`),
         );
+        // The password was set on the new volume before the start failed: this machine kept it.
+        const kept = await sky.run(['profiles', '--show-password', `${name}-other`]);
+        assert.equal(kept.stdout.toString(), 'x\n', kept.stderr);
+
+        // A redeploy onto the held port: the running broker is not lost.
+        const moved = await sky.run(deployArgs([], { mqtts: held }), { env });
+        assert.equal(moved.code, 1);
+        assert.match(
+          moved.stderr,
+          new RegExp(
+            `\\nskypipe: port ${held} on 127\\.0\\.0\\.1 is taken; choose another with --mqtts-port; the previous broker runs again\\n$`,
+          ),
+        );
+        assert.equal(podman(['inspect', '--format', '{{.State.Running}}', name]).stdout.trim(), 'true');
+        assert.equal(podman(['port', name, '8883/tcp']).stdout.trim(), `0.0.0.0:${ports.mqtts}`);
+        assert.notEqual(podman(['container', 'exists', `${name}-previous`]).code, 0);
       } finally {
         holder.close();
         podman(['volume', 'rm', '-f', `${name}-other-data`]);

@@ -60,4 +60,34 @@ describe('the deploy target', () => {
       message: 'give a TARGET or --context, not both',
     });
   });
+
+  it('takes a host name or an IP address for the host clients reach, and nothing else', () => {
+    for (const host of ['broker.example.net', 'box-1', '192.0.2.7', '2001:db8::1', 'localhost'])
+      assert.equal(resolveEngineTarget('ssh://me@box', undefined, host).host, host);
+    for (const host of [
+      "x'; rm -rf ~; '",
+      'a b',
+      '-leading.example',
+      'under_score',
+      '',
+      'a..b',
+      `${'a'.repeat(64)}.net`,
+    ])
+      assert.throws(() => resolveEngineTarget('ssh://me@box', undefined, host), {
+        message: `--host: '${host}' is not a host name (letters, digits, '-', '.') or an IP address`,
+        kind: 'usage',
+      });
+    assert.throws(() => resolveEngineTarget("ssh://me@bo'x", undefined, undefined), {
+      message: "TARGET: 'bo'x' is not a host name (letters, digits, '-', '.') or an IP address",
+    });
+  });
+
+  it("speaks TLS to a context's engine when the context keeps TLS files", () => {
+    context('secure', 'tcp://secure.example.net:2376');
+    context('plain', 'tcp://127.0.0.1:2375');
+    const tls = join(config, 'contexts', 'tls', createHash('sha256').update('secure').digest('hex'), 'docker');
+    mkdirSync(tls, { recursive: true });
+    assert.equal(resolveEngineTarget(undefined, 'secure', undefined).tlsDir, tls);
+    assert.equal(resolveEngineTarget(undefined, 'plain', undefined).tlsDir, undefined);
+  });
 });

@@ -11,7 +11,10 @@ export const DEPLOY_DESCRIPTION =
 /** `skypipe deploy`'s own flags. */
 export function deployOptions<T>(y: Argv<T>) {
   return y
-    .positional('target', { type: 'string', describe: 'the engine: ssh://USER@HOST, tcp://HOST:PORT or unix://PATH' })
+    .positional('target', {
+      type: 'string',
+      describe: 'the engine: ssh://USER@HOST, https://HOST:PORT, tcp://HOST:PORT or unix://PATH',
+    })
     .option('context', { type: 'string', describe: 'deploy: the docker context to use instead of TARGET' })
     .option('host', { type: 'string', describe: "deploy: the host name clients reach (default: TARGET's host)" })
     .option('name', { type: 'string', describe: 'deploy: the container (and volume NAME-data)', default: 'skypipe' })

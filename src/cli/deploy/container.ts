@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import { PipeError } from '../../protocol/errors.js';
+import { ENGINE_ANSWER_MS, withTimeout } from './bounded.js';
 import { engineMessage, type Engine } from './engine.js';
 import { containerSpec, LABEL, type DeploySettings } from './spec.js';
 
@@ -9,9 +10,10 @@ const notFound = (error: unknown): boolean => (error as { statusCode?: number })
 export async function existingBroker(engine: Engine, name: string): Promise<Dockerode.ContainerInspectInfo | null> {
   let info;
   try {
-    info = await engine.docker.getContainer(name).inspect();
+    info = await withTimeout(engine.docker.getContainer(name).inspect(), ENGINE_ANSWER_MS, 'looking for the broker');
   } catch (error) {
     if (notFound(error)) return null;
+    if (error instanceof PipeError) throw error;
     throw new PipeError(`cannot look for container '${name}': ${engineMessage(error)}`);
   }
   if (info.Config.Labels?.[LABEL] === undefined)
@@ -21,7 +23,7 @@ export async function existingBroker(engine: Engine, name: string): Promise<Dock
 
 /** Preflight: a port another container publishes is taken. */
 export async function checkPortsFree(engine: Engine, settings: DeploySettings): Promise<void> {
-  const containers = await engine.docker.listContainers();
+  const containers = await withTimeout(engine.docker.listContainers(), ENGINE_ANSWER_MS, 'listing containers');
   for (const port of [settings.mqttsPort, settings.wssPort]) {
     const holder = containers.find(
       (container) =>
@@ -38,9 +40,40 @@ export async function checkPortsFree(engine: Engine, settings: DeploySettings): 
 const portFlagHint = (settings: DeploySettings, port: number): string =>
   `choose another with ${port === settings.mqttsPort ? '--mqtts-port' : '--wss-port'}`;
 
-/** Replaces the broker's container with one on the current image; the volume stays. */
+/**
+ * Replaces the broker's container with one on the current image; the volume stays. The old one is
+ * stopped and set aside until the new one starts, and runs again if the new one does not (a port a
+ * host process holds, which no preflight on the engine's containers sees).
+ */
 export async function replaceBroker(engine: Engine, settings: DeploySettings, existing: boolean): Promise<void> {
-  if (existing) await removeBroker(engine, settings.name);
+  const aside = `${settings.name}-previous`;
+  if (existing) {
+    if ((await existingBroker(engine, aside)) !== null) await removeBroker(engine, aside);
+    await stopBroker(engine, settings.name);
+    try {
+      await engine.docker.getContainer(settings.name).rename({ name: aside });
+    } catch (error) {
+      throw new PipeError(`cannot set the running broker aside: ${engineMessage(error)}`);
+    }
+  }
+  try {
+    await startBroker(engine, settings);
+  } catch (error) {
+    if (!existing) throw error;
+    const restored = await engine.docker
+      .getContainer(aside)
+      .rename({ name: settings.name })
+      .then(() => engine.docker.getContainer(settings.name).start())
+      .then(
+        () => 'the previous broker runs again',
+        () => `the previous broker is stopped, as container '${aside}'; 'skypipe deploy' again once the port is free`,
+      );
+    throw new PipeError(`${(error as Error).message}; ${restored}`);
+  }
+  if (existing) await removeBroker(engine, aside);
+}
+
+async function startBroker(engine: Engine, settings: DeploySettings): Promise<void> {
   let container: Dockerode.Container;
   try {
     container = await engine.docker.createContainer(containerSpec(settings));
@@ -61,6 +94,16 @@ export async function replaceBroker(engine: Engine, settings: DeploySettings, ex
           : `port ${port} on ${engine.target.host} is taken; ${portFlagHint(settings, port)}`,
       );
     throw new PipeError(`cannot start the broker's container: ${message}`);
+  }
+}
+
+async function stopBroker(engine: Engine, name: string): Promise<void> {
+  try {
+    await engine.docker.getContainer(name).stop({ t: 15 });
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== 304 && status !== 404)
+      throw new PipeError(`cannot stop container '${name}': ${engineMessage(error)}`);
   }
 }
 

@@ -13,7 +13,7 @@ import { generatePassword, makeCertificate, passwordFromStdin, readVolumeState, 
 import { connectEngine } from './engine.js';
 import { waitHealthy } from './health.js';
 import { buildImage, packageDir } from './image.js';
-import { savedPassword, saveDeployedProfile } from './save-profile.js';
+import { checkProfileFree, savedPassword, saveDeployedProfile } from './save-profile.js';
 import { dockerCommands, volumeName, type DeploySettings } from './spec.js';
 import type { EngineTarget } from './target.js';
 
@@ -24,8 +24,11 @@ export interface DeployRequest {
   resetPassword: boolean;
 }
 
-/** The docker CLI's flags for the same engine. */
-const engineFlags = (target: EngineTarget): string[] => ['--host', target.url];
+/** The docker CLI's flags for the same engine: it knows https:// as tcp:// with TLS verified. */
+const engineFlags = (target: EngineTarget): string[] =>
+  target.url.startsWith('https://')
+    ? ['--tlsverify', '--host', `tcp://${target.url.slice('https://'.length)}`]
+    : ['--host', target.url];
 
 /** `skypipe deploy --dry-run`: the docker commands a first deploy runs. */
 export function dryRun({ target, settings }: DeployRequest): number {
@@ -36,6 +39,8 @@ export function dryRun({ target, settings }: DeployRequest): number {
 /** `skypipe deploy`: builds the image, keeps or makes the credentials, (re)starts the broker, checks it. */
 export async function deploy(request: DeployRequest): Promise<number> {
   const { target, settings } = request;
+  const brokerUrl = `mqtts://${hostInUrl(settings.host)}:${settings.mqttsPort}`;
+  checkProfileFree(settings.name, settings.host);
   const given = request.passwordStdin ? await passwordFromStdin() : undefined;
   const engine = await connectEngine(target);
   const existing = await existingBroker(engine, settings.name);
@@ -47,16 +52,19 @@ export async function deploy(request: DeployRequest): Promise<number> {
     ? await readVolumeState(engine, settings)
     : { fingerprint: null, users: [] };
   const fingerprint = kept.fingerprint ?? (await makeCertificate(engine, settings));
+  const profile = { name: settings.name, url: brokerUrl, username: settings.username, pin: fingerprint };
   let password = given;
   if (!kept.users.includes(settings.username) || request.resetPassword || given !== undefined) {
     password ??= generatePassword();
     await setUser(engine, settings, password);
+    // Kept at once: the volume holds the new password now, and this machine is its only other copy.
+    await saveDeployedProfile(profile, password, { makeDefault: false });
   } else {
     password = await savedPassword(settings.name);
   }
   await replaceBroker(engine, settings, existing !== null);
+  if (password !== undefined) await saveDeployedProfile(profile, password, { makeDefault: true });
   await waitHealthy(engine, settings.name);
-  const brokerUrl = `mqtts://${hostInUrl(settings.host)}:${settings.mqttsPort}`;
   const url = `mqtts://${settings.username}@${hostInUrl(settings.host)}:${settings.mqttsPort}/?pin=${fingerprint}`;
   if (password === undefined) {
     say(
@@ -65,11 +73,6 @@ export async function deploy(request: DeployRequest): Promise<number> {
     return 1;
   }
   await checkConnection(url, settings, password, fingerprint);
-  await saveDeployedProfile(
-    { name: settings.name, url: brokerUrl, username: settings.username, pin: fingerprint },
-    password,
-    { makeDefault: true },
-  );
   say(
     `the broker '${settings.name}' runs on ${settings.host} (data in volume ${volume}); invite another machine with:`,
   );

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PipeError } from '../../protocol/errors.js';
+import { ENGINE_ANSWER_MS, HEALTHCHECK_MS, withTimeout } from './bounded.js';
 import { engineMessage, type Engine } from './engine.js';
 
 /** How long the broker may take to report healthy after its container starts. */
@@ -8,7 +9,7 @@ const POLL_MS = 500;
 
 /** Asks podman to run the container's health check now: without systemd it has no timer to. */
 function runPodmanHealthcheck(engine: Engine, name: string): Promise<void> {
-  return new Promise((resolve) => {
+  const asked = new Promise<void>((resolve) => {
     engine.docker.modem.dial(
       {
         path: `/v4.0.0/libpod/containers/${encodeURIComponent(name)}/healthcheck?`,
@@ -19,6 +20,7 @@ function runPodmanHealthcheck(engine: Engine, name: string): Promise<void> {
       () => resolve(),
     );
   });
+  return withTimeout(asked, HEALTHCHECK_MS, 'running the health check').catch(() => undefined);
 }
 
 /** Waits until the container reports healthy; one line when it stops, turns unhealthy, or takes too long. */
@@ -29,8 +31,9 @@ export async function waitHealthy(engine: Engine, name: string): Promise<void> {
   for (;;) {
     let state;
     try {
-      state = (await container.inspect()).State;
+      state = (await withTimeout(container.inspect(), ENGINE_ANSWER_MS, 'looking at the broker')).State;
     } catch (error) {
+      if (error instanceof PipeError) throw error;
       throw new PipeError(`the broker's container is gone: ${engineMessage(error)}`);
     }
     const health = state.Health?.Status;

@@ -3,6 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PipeError } from '../../protocol/errors.js';
+import { BUILD_SILENCE_MS } from './bounded.js';
+import { BuildProgress } from './build-stream.js';
 import { engineMessage, type Engine } from './engine.js';
 import { imageName, LABEL, type DeploySettings } from './spec.js';
 
@@ -37,28 +39,45 @@ export async function buildImage(engine: Engine, settings: DeploySettings): Prom
       ? { ulimits: JSON.stringify(settings.ulimits.map(({ Name, Soft, Hard }) => `${Name}=${Soft}:${Hard}`)) }
       : {}),
   };
+  const progress = new BuildProgress();
   let failure: string | undefined;
-  const tail: string[] = [];
   try {
-    const stream = await engine.docker.buildImage(Readable.from(tar), options);
-    await new Promise<void>((done, fail) =>
-      engine.docker.modem.followProgress(
-        stream,
-        (error: Error | null) => (error ? fail(error) : done()),
-        (event: { stream?: string; error?: string }) => {
-          if (event.error !== undefined) failure = event.error;
-          for (const line of (event.stream ?? '').split('\n').filter((text) => text.trim() !== '')) {
-            tail.push(line.trim());
-            if (tail.length > 3) tail.shift();
-          }
-        },
-      ),
-    );
+    const stream = (await engine.docker.buildImage(Readable.from(tar), options)) as NodeJS.ReadableStream;
+    await readBuild(stream, progress);
+    failure = progress.failure;
   } catch (error) {
-    failure = engineMessage(error);
+    failure = error instanceof PipeError ? error.message : engineMessage(error);
   }
   if (failure !== undefined) {
-    const last = tail.length > 0 ? ` (last: ${tail.join(' | ')})` : '';
+    const last = progress.tail.length > 0 ? ` (last: ${progress.tail.join(' | ')})` : '';
     throw new PipeError(`building the broker image failed: ${failure.replace(/\s+/g, ' ').trim()}${last}`);
   }
+}
+
+/** Reads the build's output to its end, into `progress`; fails if the engine falls silent too long. */
+function readBuild(stream: NodeJS.ReadableStream, progress: BuildProgress): Promise<void> {
+  return new Promise((done, fail) => {
+    let timer: NodeJS.Timeout;
+    const quiet = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+        fail(new PipeError(`the engine sent nothing for ${BUILD_SILENCE_MS / 60_000} minutes`));
+      }, BUILD_SILENCE_MS);
+    };
+    quiet();
+    stream.on('data', (chunk: Buffer) => {
+      quiet();
+      progress.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    });
+    stream.on('end', () => {
+      clearTimeout(timer);
+      progress.end();
+      done();
+    });
+    stream.on('error', (error: Error) => {
+      clearTimeout(timer);
+      fail(error);
+    });
+  });
 }

@@ -1,4 +1,5 @@
-import { readProfiles } from '../profiles/profile-store.js';
+import { PipeError } from '../../protocol/errors.js';
+import { readProfiles, shownUrl } from '../profiles/profile-store.js';
 import { saveProfile } from '../profiles/save-profile.js';
 import { readSecret } from '../profiles/secret-store.js';
 
@@ -23,4 +24,23 @@ export async function saveDeployedProfile(
 export async function savedPassword(name: string): Promise<string | undefined> {
   const profile = readProfiles().profiles.find((one) => one.name === name);
   return profile === undefined ? undefined : readSecret(name, profile.secret);
+}
+
+/**
+ * Refuses to deploy under the name of a profile for a broker on another host: saving the new one
+ * would replace that profile, and with it the only copy of that broker's password here.
+ */
+export function checkProfileFree(name: string, host: string): void {
+  const profile = readProfiles().profiles.find((one) => one.name === name);
+  if (profile === undefined) return;
+  let hostname: string;
+  try {
+    hostname = new URL(profile.url).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    hostname = '';
+  }
+  if (hostname !== host)
+    throw new PipeError(
+      `the profile '${name}' is for ${shownUrl(profile)}; give --name to keep both, or 'skypipe logout ${name}' first`,
+    );
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PipeError } from '../../protocol/errors.js';
@@ -12,6 +13,8 @@ export interface EngineTarget {
   origin: string;
   /** The host clients reach the broker at: the engine's host, localhost for a local socket. */
   host: string;
+  /** A docker context's TLS files (ca.pem, cert.pem, key.pem), when it has them: the engine speaks TLS. */
+  tlsDir?: string;
 }
 
 const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
@@ -22,13 +25,7 @@ const dockerConfigDir = (): string => process.env.DOCKER_CONFIG || join(homedir(
 /** A docker context's endpoint, from the CLI's context store (meta.json under the hash of its name). */
 function contextEndpoint(name: string, origin: string): string {
   if (name === 'default') return DEFAULT_SOCKET;
-  const meta = join(
-    dockerConfigDir(),
-    'contexts',
-    'meta',
-    createHash('sha256').update(name).digest('hex'),
-    'meta.json',
-  );
+  const meta = join(contextStore(name, 'meta'), 'meta.json');
   let host: unknown;
   try {
     host = (JSON.parse(readFileSync(meta, 'utf8')) as { Endpoints?: { docker?: { Host?: unknown } } }).Endpoints?.docker
@@ -38,6 +35,16 @@ function contextEndpoint(name: string, origin: string): string {
   }
   if (typeof host !== 'string') throw new PipeError(`${origin}: docker context '${name}' has no engine`, 'usage');
   return host;
+}
+
+/** Where the docker CLI keeps a context's metadata ('meta') or its TLS files ('tls'). */
+const contextStore = (name: string, kind: 'meta' | 'tls'): string =>
+  join(dockerConfigDir(), 'contexts', kind, createHash('sha256').update(name).digest('hex'));
+
+/** A context's TLS files for its engine, if it keeps any. */
+function contextTlsDir(name: string): string | undefined {
+  const dir = join(contextStore(name, 'tls'), 'docker');
+  return name !== 'default' && existsSync(dir) ? dir : undefined;
 }
 
 /** The current context the docker CLI uses: DOCKER_CONTEXT, else the one its config names. */
@@ -84,16 +91,40 @@ export function resolveEngineTarget(
 ): EngineTarget {
   let url: string;
   let origin: string;
+  let contextName: string | undefined;
   if (target !== undefined && context !== undefined)
     throw new PipeError('give a TARGET or --context, not both', 'usage');
   if (target !== undefined) [url, origin] = [target, 'TARGET'];
   else if (context !== undefined)
-    [url, origin] = [contextEndpoint(context, '--context'), `docker context '${context}'`];
+    [url, origin, contextName] = [contextEndpoint(context, '--context'), `docker context '${context}'`, context];
   else if (process.env.DOCKER_HOST) [url, origin] = [process.env.DOCKER_HOST, 'DOCKER_HOST'];
   else {
     const current = currentContext();
     if (current === null) [url, origin] = [DEFAULT_SOCKET, 'the local engine'];
-    else [url, origin] = [contextEndpoint(current.name, current.origin), `docker context '${current.name}'`];
+    else
+      [url, origin, contextName] = [
+        contextEndpoint(current.name, current.origin),
+        `docker context '${current.name}'`,
+        current.name,
+      ];
   }
-  return { url, origin, host: hostFlag ?? hostOf(url, origin) };
+  const host = hostFlag ?? hostOf(url, origin);
+  checkHost(host, hostFlag !== undefined ? '--host' : origin);
+  const tlsDir = contextName === undefined ? undefined : contextTlsDir(contextName);
+  return { url, origin, host, ...(tlsDir !== undefined ? { tlsDir } : {}) };
+}
+
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const HOST_NAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
+
+/**
+ * A usage error unless `host` is a host name or an IP address: it goes into the certificate and
+ * into the printed `skypipe login '…'` line, where a quote or a space would break the command.
+ */
+function checkHost(host: string, origin: string): void {
+  if (isIP(host) === 0 && (host.length > 253 || !HOST_NAME.test(host)))
+    throw new PipeError(
+      `${origin}: '${host}' is not a host name (letters, digits, '-', '.') or an IP address`,
+      'usage',
+    );
 }
