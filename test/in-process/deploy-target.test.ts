@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
+import { architectureMismatch } from '../../src/cli/deploy/image.js';
 import { resolveEngineTarget } from '../../src/cli/deploy/target.js';
 
 describe('the deploy target', () => {
@@ -89,5 +90,16 @@ describe('the deploy target', () => {
     mkdirSync(tls, { recursive: true });
     assert.equal(resolveEngineTarget(undefined, 'secure', undefined).tlsDir, tls);
     assert.equal(resolveEngineTarget(undefined, 'plain', undefined).tlsDir, undefined);
+  });
+});
+
+describe('the image and the engine', () => {
+  it('refuses an image built for another architecture than the engine runs, in one line', () => {
+    assert.equal(
+      architectureMismatch('arm64', 'amd64'),
+      'the broker image is for arm64, but the engine runs amd64: give --build-arg NODE_IMAGE=IMAGE with a Node 20 image for amd64',
+    );
+    assert.equal(architectureMismatch('amd64', 'amd64'), null);
+    assert.equal(architectureMismatch(undefined, 'amd64'), null, 'an engine that does not say');
   });
 });

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PipeError } from '../../protocol/errors.js';
-import { BUILD_SILENCE_MS } from './bounded.js';
+import { BUILD_SILENCE_MS, ENGINE_ANSWER_MS, withTimeout } from './bounded.js';
 import { BuildProgress } from './build-stream.js';
 import { engineMessage, type Engine } from './engine.js';
 import { imageName, LABEL, type DeploySettings } from './spec.js';
@@ -52,6 +52,18 @@ export async function buildImage(engine: Engine, settings: DeploySettings): Prom
     const last = progress.tail.length > 0 ? ` (last: ${progress.tail.join(' | ')})` : '';
     throw new PipeError(`building the broker image failed: ${failure.replace(/\s+/g, ' ').trim()}${last}`);
   }
+  const built = await withTimeout(engine.docker.getImage(imageName()).inspect(), ENGINE_ANSWER_MS, 'the image built');
+  const mismatch = architectureMismatch(built.Architecture, engine.arch);
+  if (mismatch !== null) throw new PipeError(mismatch);
+}
+
+/**
+ * Why an image cannot run on the engine: built from a NODE_IMAGE for another architecture, it
+ * would fail at its first command. Null when they agree (or the engine does not say).
+ */
+export function architectureMismatch(image: string | undefined, engine: string): string | null {
+  if (image === undefined || image === '' || engine === '' || image === engine) return null;
+  return `the broker image is for ${image}, but the engine runs ${engine}: give --build-arg NODE_IMAGE=IMAGE with a Node 20 image for ${engine}`;
 }
 
 /** Reads the build's output to its end, into `progress`; fails if the engine falls silent too long. */
