@@ -63,14 +63,31 @@ export async function replaceBroker(engine: Engine, settings: DeploySettings, ex
     const restored = await engine.docker
       .getContainer(aside)
       .rename({ name: settings.name })
-      .then(() => engine.docker.getContainer(settings.name).start())
+      .then(() => startAgain(engine, settings.name))
       .then(
         () => 'the previous broker runs again',
-        () => `the previous broker is stopped, as container '${aside}'; 'skypipe deploy' again once the port is free`,
+        (failure: unknown) =>
+          `the previous broker is stopped, as container '${aside}' (${engineMessage(failure)}); 'skypipe deploy' again once the port is free`,
       );
     throw new PipeError(`${(error as Error).message}; ${restored}`);
   }
   if (existing) await removeBroker(engine, aside);
+}
+
+/** Restarting the broker set aside may find its ports still held for a moment by the engine, releasing those of the container that failed. */
+const RESTART_TRIES = 20;
+const RESTART_PAUSE_MS = 250;
+
+async function startAgain(engine: Engine, name: string): Promise<void> {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await engine.docker.getContainer(name).start();
+    } catch (error) {
+      if (tries >= RESTART_TRIES || !/address already in use|port is already allocated/i.test(engineMessage(error)))
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, RESTART_PAUSE_MS));
+    }
+  }
 }
 
 async function startBroker(engine: Engine, settings: DeploySettings): Promise<void> {
