@@ -8,29 +8,20 @@ import {
 } from '../protocol/advertisement.js';
 import { FrameRejected, readFrame } from '../protocol/frame.js';
 import { DATA_LEVEL, DEFAULT_TOPIC_ROOT } from '../protocol/topics.js';
+import { answerSubscriptions } from './subscription-answers.js';
 
 const SUFFIX = `${DEFAULT_TOPIC_ROOT}/${ADVERTISEMENT_LEVEL}`;
 const isAdvertisementTopic = (topic: string): boolean => topic === SUFFIX || topic.endsWith(`/${SUFFIX}`);
 
 /**
- * Answers a subscription to `<root>/%broker` under any root with the broker's advertisement, as a
- * retained message sent right after the SUBACK: every user and topic prefix gets it, and nothing
- * is stored. A persistent session that is still being sent what was queued for it gets the answer
- * after all of it (aedes lets its SUBSCRIBE through meanwhile): so a client learns, without
- * waiting for quiet, that it has seen the whole queue (`queueFirst`).
+ * Answers a subscription to `<root>/%broker` under any root with the broker's advertisement (see
+ * subscription-answers.ts): every user and topic prefix gets it. A persistent session that is
+ * still being sent what was queued for it gets the answer after all of it: so a client learns,
+ * without waiting for quiet, that it has seen the whole queue (`queueFirst`).
  */
 export function answerAdvertisementSubscriptions(aedes: Aedes, advertisement: BrokerAdvertisement): void {
   const payload = encodeAdvertisement({ ...advertisement, queueFirst: true, acknowledgesStored: true });
-  aedes.on('subscribe', (subscriptions, client) => {
-    for (const { topic, qos } of subscriptions) {
-      // 128: refused; the namespace rules decided that the client may not see it.
-      if ((qos as number) === 128 || !isAdvertisementTopic(topic)) continue;
-      const answer = () =>
-        client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, () => {});
-      if (client.connected) answer();
-      else client.once('connected', answer);
-    }
-  });
+  answerSubscriptions(aedes, (topic) => (isAdvertisementTopic(topic) ? payload : null));
 }
 
 /**

@@ -2,26 +2,20 @@ import type { Aedes } from 'aedes';
 import { DATA_LEVEL } from '../protocol/topics.js';
 import { encodeQueueReport, MAX_REPORTED_PIPES, QUEUE_LEVEL, type QueuedInPipe } from '../protocol/queue-report.js';
 import type { StoreAccounting } from './store-accounting.js';
+import { answerSubscriptions } from './subscription-answers.js';
 
 /**
  * Answers a subscription to `<root>/%queued` with what waits in the mailboxes of the pipes under
- * `root` (see queue-report.ts), as a retained QoS 0 message after the SUBACK, nothing stored. A
- * mailbox is the persistent session that holds the filter `<root>/<pipe>/d`; the counts are the
- * store's own (queued-messages.ts). Only a subscription the access rules granted is answered, and
- * no other user's session holds a filter in that user's namespace.
+ * `root` (see queue-report.ts and subscription-answers.ts). A mailbox is the persistent session
+ * that holds the filter `<root>/<pipe>/d`; the counts are the store's own (queued-messages.ts).
+ * Only a subscription the access rules granted is answered, and no other user's session holds a
+ * filter in that user's namespace.
  */
 export function answerQueueSubscriptions(aedes: Aedes, accounting: StoreAccounting): void {
   const suffix = `/${QUEUE_LEVEL}`;
-  aedes.on('subscribe', (subscriptions, client) => {
-    for (const { topic, qos } of subscriptions) {
-      if ((qos as number) === 128 || !topic.endsWith(suffix)) continue;
-      const payload = encodeQueueReport(queuedUnder(topic.slice(0, -suffix.length), accounting));
-      const answer = () =>
-        client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: true, dup: false }, () => {});
-      if (client.connected) answer();
-      else client.once('connected', answer);
-    }
-  });
+  answerSubscriptions(aedes, (topic) =>
+    topic.endsWith(suffix) ? encodeQueueReport(queuedUnder(topic.slice(0, -suffix.length), accounting)) : null,
+  );
 }
 
 function queuedUnder(root: string, { queued, subscriptions }: StoreAccounting): Map<string, QueuedInPipe> {

@@ -38,3 +38,13 @@ export async function askHidden(question: string): Promise<string> {
     process.stderr.write('\n');
   }
 }
+
+/** The first line of standard input (a password given by a script), read no further than its end. */
+export async function firstLineOfStdin(): Promise<string> {
+  let input = '';
+  for await (const chunk of process.stdin) {
+    input += String(chunk);
+    if (input.includes('\n')) break;
+  }
+  return input.split(/\r?\n/)[0] ?? '';
+}

@@ -19,7 +19,7 @@ import {
   resolveBrokerOptions,
   type BrokerServeFlags,
 } from './broker-options.js';
-import { localClientsRecord, prepareLocalClients, wantsLocalClients } from './local-clients.js';
+import { prepareLocalClients, wantsLocalClients } from './local-clients.js';
 import { say } from './messages.js';
 import { chosenProfile } from './profiles/chosen-profile.js';
 import { shownUrl } from './profiles/profile-store.js';
@@ -65,17 +65,18 @@ export async function runBroker(flags: BrokerServeFlags, localSky: boolean): Pro
   } catch (error) {
     throw new PipeError((error as Error).message);
   }
-  if (localSky) {
+  // Where this machine's commands find it: the local sky's one listener, or the loopback one added last.
+  if (localSky || localClients !== null) {
     writeLocalSkyRecord({
       pid: process.pid,
       host: '127.0.0.1',
-      port: broker.listeners[0]!.port,
-      dataDir: localSkyPaths().dataDir,
+      port: broker.listeners.at(-1)!.port,
+      dataDir: broker.storage,
       startedAt: new Date().toISOString(),
+      ...(localClients === null ? {} : { served: localClients }),
     });
-  } else {
-    if (localClients !== null)
-      writeLocalSkyRecord(localClientsRecord(localClients, broker.listeners.at(-1)!.port, broker.storage));
+  }
+  if (!localSky) {
     say(
       `broker listening on ${broker.listeners.map((listener) => listener.url).join(', ')}; data in ${broker.storage}`,
     );

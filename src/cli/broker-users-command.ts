@@ -1,6 +1,6 @@
 import { checkUserName, hashPassword, readUsers, writeUsers, type Users } from '../broker/users.js';
 import { PipeError } from '../protocol/errors.js';
-import { askHidden } from './ask-hidden.js';
+import { askHidden, firstLineOfStdin } from './ask-hidden.js';
 import { usersFilePath } from './broker-options.js';
 import { say } from './messages.js';
 
@@ -13,9 +13,7 @@ async function readPassword(name: string): Promise<string> {
     if ((await askHidden('again: ')) !== first) throw new PipeError('the passwords differ; nothing changed');
     return first;
   }
-  let input = '';
-  for await (const chunk of process.stdin) input += String(chunk);
-  return input.split(/\r?\n/)[0] ?? '';
+  return firstLineOfStdin();
 }
 
 function save(path: string, users: Users): void {

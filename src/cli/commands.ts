@@ -3,7 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { PipeError } from '../protocol/errors.js';
 import { withBrokerCommand } from './broker-command-line.js';
 import { CONNECTION_OPTIONS } from './connection-options.js';
-import { DEPLOY_DESCRIPTION, deployOptions } from './deploy/command.js';
+import { DEPLOY_DESCRIPTION, deployOptions } from './deploy/options.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { say } from './messages.js';
 import { PROFILE_OPTION, profileCommands } from './profiles/profile-commands.js';

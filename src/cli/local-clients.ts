@@ -1,7 +1,7 @@
 import { newLocalKey } from '../broker/local-key.js';
 import type { BrokerSettings } from '../broker/server.js';
 import { PipeError } from '../protocol/errors.js';
-import { runningLocalSky, type LocalSkyRecord } from './local-sky.js';
+import { runningLocalSky } from './local-sky.js';
 
 /**
  * `skypipe broker --local-clients` (SKYPIPE_BROKER_LOCAL_CLIENTS=1, set in the image): the skypipe
@@ -35,16 +35,4 @@ export async function prepareLocalClients(settings: BrokerSettings): Promise<Loc
   const names = [...settings.access.users.refresh().keys()];
   const user = process.env.SKYPIPE_BROKER_USER ?? (names.length === 1 ? names[0]! : null);
   return { key, user };
-}
-
-/** The record the commands find: the loopback listener, the key and the user. */
-export function localClientsRecord(clients: LocalClients, port: number, dataDir: string): LocalSkyRecord {
-  return {
-    pid: process.pid,
-    host: '127.0.0.1',
-    port,
-    dataDir,
-    startedAt: new Date().toISOString(),
-    served: clients,
-  };
 }

@@ -84,19 +84,18 @@ function fromEnvironment(name: string): { raw: string; origin: string } | undefi
 export async function configuredBroker(flags: BrokerFlags): Promise<BrokerTarget | null> {
   const username = flags.username ?? process.env.SKYPIPE_USERNAME;
   const password = flags.password ?? process.env.SKYPIPE_PASSWORD;
+  const named = (raw: string, origin: string) =>
+    askMissingPassword(
+      recallProtocol(withProxy(withTrust(parseBrokerUrl(raw, origin, username, password), flags), flags)),
+    );
   if (flags.url !== undefined) {
     // A profile's password must never go to a broker the profile does not name.
     if (flags.profile !== undefined)
       throw new PipeError('--url and --profile exclude each other: give one broker', 'usage');
-    return askMissingPassword(
-      recallProtocol(withProxy(withTrust(parseBrokerUrl(flags.url, '--url', username, password), flags), flags)),
-    );
+    return named(flags.url, '--url');
   }
   const fromEnv = process.env.SKYPIPE_URL;
-  if (fromEnv !== undefined && fromEnv !== '' && flags.profile === undefined)
-    return askMissingPassword(
-      recallProtocol(withProxy(withTrust(parseBrokerUrl(fromEnv, 'SKYPIPE_URL', username, password), flags), flags)),
-    );
+  if (fromEnv !== undefined && fromEnv !== '' && flags.profile === undefined) return named(fromEnv, 'SKYPIPE_URL');
   const chosen = chosenProfile(flags.profile);
   if (chosen === null) return null;
   const { profile } = chosen;
@@ -121,7 +120,7 @@ export async function resolveBroker(flags: BrokerFlags): Promise<BrokerTarget> {
   const configured = await configuredBroker(flags);
   if (configured !== null) return configured;
   const wasRunning = await runningLocalSky();
-  if (wasRunning?.served !== undefined) return servedTarget(wasRunning, flags);
+  if (wasRunning?.served !== undefined) return recordedTarget(wasRunning, flags);
   let sky;
   try {
     sky = wasRunning ?? (await ensureLocalSky(selfCommand()));

@@ -6,7 +6,7 @@ export { send } from './sender/sender.js';
 export type { SendEvents, SendRequest } from './sender/request.js';
 export { DEFAULT_SEND_SETTINGS, type SendSettings } from './sender/settings.js';
 export { parseBrokerUrl, describeTarget, type BrokerTarget } from './transport/broker-target.js';
-export { portOf } from './transport/broker-port.js';
+export { hostnameOf, portOf } from './transport/url-parts.js';
 export { redactUserInfo } from './transport/redact.js';
 export { DEFAULT_TIMINGS, type Timings } from './timings.js';
 export { parsePin, usesTls, type TlsTrust } from './transport/tls-trust.js';

@@ -1,3 +1,5 @@
+import { isCount } from './counts.js';
+
 /** What a broker accepts, from an MQTT 5 CONNACK or a skypipe broker's advertisement. */
 export interface BrokerLimits {
   maximumPacketSize?: number;
@@ -57,10 +59,7 @@ export function encodeAdvertisement(advertisement: BrokerAdvertisement): Buffer 
   return Buffer.from(JSON.stringify(advertisement));
 }
 
-const positive = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-const counted = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const positive = (value: unknown): value is number => isCount(value) && value > 0;
 
 /** The limits in an advertisement, or the broker's refusal; undefined for something that is not one. */
 export function parseAdvertisement(
@@ -74,8 +73,8 @@ export function parseAdvertisement(
   if (
     typeof frame?.stream === 'string' &&
     /^[0-9a-f]{32}$/.test(frame.stream) &&
-    counted(frame.seq) &&
-    counted(frame.offset)
+    isCount(frame.seq) &&
+    isCount(frame.offset)
   )
     limits.refusedFrame = { stream: frame.stream, seq: frame.seq, offset: frame.offset };
   if (queueFirst === true) limits.queueFirst = true;

@@ -1,3 +1,5 @@
+import { isCount } from './counts.js';
+
 /**
  * What skypipe's broker tells of the mailboxes under a topic root (PROTOCOL.md, "What waits in the
  * mailboxes"): a subscription to `<root>/%queued` is answered with the frames and bytes queued in
@@ -19,9 +21,6 @@ export function encodeQueueReport(pipes: Map<string, QueuedInPipe>): Buffer {
   return Buffer.from(JSON.stringify({ pipes: Object.fromEntries(pipes) }));
 }
 
-const count = (value: unknown): number | null =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
-
 /** The report by pipe level; undefined for a payload that is no report (checked, it comes from the network). */
 export function parseQueueReport(payload: Buffer): Map<string, QueuedInPipe> | undefined {
   let value: unknown;
@@ -34,9 +33,8 @@ export function parseQueueReport(payload: Buffer): Map<string, QueuedInPipe> | u
   if (typeof pipes !== 'object' || pipes === null) return undefined;
   const report = new Map<string, QueuedInPipe>();
   for (const [level, entry] of Object.entries(pipes).slice(0, MAX_REPORTED_PIPES)) {
-    const frames = count((entry as { frames?: unknown } | null)?.frames);
-    const bytes = count((entry as { bytes?: unknown } | null)?.bytes);
-    if (frames !== null && bytes !== null) report.set(level, { frames, bytes });
+    const { frames, bytes } = (entry ?? {}) as { frames?: unknown; bytes?: unknown };
+    if (isCount(frames) && isCount(bytes)) report.set(level, { frames, bytes });
   }
   return report;
 }

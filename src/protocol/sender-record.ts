@@ -1,3 +1,5 @@
+import { isCount } from './counts.js';
+
 /**
  * The retained record on a stream's sender topic (PROTOCOL.md, "The sender record"): `1` while the
  * sender is connected; once the broker holds the whole stream, what it sent, kept until a consumer
@@ -27,7 +29,7 @@ export function parseSenderRecord(payload: Buffer): SenderRecord | null | undefi
     const value: unknown = JSON.parse(payload.toString('utf8'));
     if (typeof value !== 'object' || value === null) return undefined;
     const { sent, host, at } = value as Record<string, unknown>;
-    if (typeof sent !== 'number' || !Number.isSafeInteger(sent) || sent < 0) return undefined;
+    if (!isCount(sent)) return undefined;
     return {
       state: 'sent',
       sent: {

@@ -1,51 +1,8 @@
-import type { Argv } from 'yargs';
 import { userInfo } from 'node:os';
 import { checkUserName } from '../../broker/users.js';
 import { PipeError } from '../../protocol/errors.js';
 import type { DeploySettings, Ulimit } from './spec.js';
 import { resolveEngineTarget } from './target.js';
-
-export const DEPLOY_DESCRIPTION =
-  'put a broker on a container host (Docker or Podman: ssh://USER@HOST, tcp://, unix://, or the current docker context) and set this machine up to use it';
-
-/** `skypipe deploy`'s own flags. */
-export function deployOptions<T>(y: Argv<T>) {
-  return y
-    .positional('target', {
-      type: 'string',
-      describe: 'the engine: ssh://USER@HOST, https://HOST:PORT, tcp://HOST:PORT or unix://PATH',
-    })
-    .option('context', { type: 'string', describe: 'deploy: the docker context to use instead of TARGET' })
-    .option('host', { type: 'string', describe: "deploy: the host name clients reach (default: TARGET's host)" })
-    .option('name', { type: 'string', describe: 'deploy: the container (and volume NAME-data)', default: 'skypipe' })
-    .option('mqtts-port', { type: 'string', describe: 'deploy: host port for MQTT over TLS', default: '8883' })
-    .option('wss-port', {
-      type: 'string',
-      describe: 'deploy: host port for MQTT over secure WebSocket',
-      default: '443',
-    })
-    .option('password-stdin', {
-      type: 'boolean',
-      describe: "deploy: the user's password is the first line of standard input",
-    })
-    .option('reset-password', { type: 'boolean', describe: 'deploy: set a new password for the user the broker keeps' })
-    .option('dry-run', { type: 'boolean', describe: 'deploy: print the equivalent docker commands; touch nothing' })
-    .option('remove', { type: 'boolean', describe: 'deploy: stop and remove the broker (the volume stays)' })
-    .option('purge', {
-      type: 'boolean',
-      describe: 'deploy: with --remove, remove the volume, its data and credentials too',
-    })
-    .option('build-arg', {
-      type: 'string',
-      array: true,
-      describe: 'deploy: KEY=VALUE for the Dockerfile: NODE_IMAGE (the base image), NPM_CI_FLAGS (npm options)',
-    })
-    .option('ulimit', {
-      type: 'string',
-      array: true,
-      describe: 'deploy: NAME=SOFT:HARD for the build and the containers, for engines that need them given',
-    });
-}
 
 function port(raw: string, flag: string): number {
   const value = Number(raw);

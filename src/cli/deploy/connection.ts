@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { hostnameOf } from '../../client/index.js';
 import { PipeError } from '../../protocol/errors.js';
 import { defaultPrivateKey, isKnownHostKey } from './ssh-trust.js';
 import type { EngineTarget } from './target.js';
@@ -52,7 +53,7 @@ export function connectionOptions(target: EngineTarget): Connection {
   const refusedHostKey = () => refused;
   if (url.startsWith('unix://')) return { options: { socketPath: url.slice('unix://'.length) }, refusedHostKey };
   const parsed = new URL(url);
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = hostnameOf(parsed);
   if (parsed.protocol === 'ssh:') {
     quietUrlDeprecation();
     const port = Number(parsed.port || 22);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fingerprintOf } from '../../broker/certificates.js';
+import { firstLineOfStdin } from '../ask-hidden.js';
 import { PipeError } from '../../protocol/errors.js';
 import type { Engine } from './engine.js';
 import { INPUT_FILE, runOneOff } from './one-off.js';
@@ -10,12 +11,7 @@ export const generatePassword = (): string => randomBytes(24).toString('base64ur
 
 /** The first line of standard input (--password-stdin, as `docker login` takes it). */
 export async function passwordFromStdin(): Promise<string> {
-  let input = '';
-  for await (const chunk of process.stdin) {
-    input += String(chunk);
-    if (input.includes('\n')) break;
-  }
-  const password = input.split(/\r?\n/)[0] ?? '';
+  const password = await firstLineOfStdin();
   if (password === '')
     throw new PipeError('--password-stdin: standard input has no password on its first line', 'usage');
   return password;

@@ -1,3 +1,4 @@
+import { hostnameOf } from '../../client/index.js';
 import { PipeError } from '../../protocol/errors.js';
 import { readProfiles, shownUrl } from '../profiles/profile-store.js';
 import { saveProfile } from '../profiles/save-profile.js';
@@ -35,7 +36,7 @@ export function checkProfileFree(name: string, host: string): void {
   if (profile === undefined) return;
   let hostname: string;
   try {
-    hostname = new URL(profile.url).hostname.replace(/^\[(.*)\]$/, '$1');
+    hostname = hostnameOf(profile.url);
   } catch {
     hostname = '';
   }

@@ -1,4 +1,4 @@
-import { parseBrokerUrl, parsePin, PipeError, redactUserInfo, usesTls } from '../../client/index.js';
+import { hostnameOf, parseBrokerUrl, parsePin, PipeError, redactUserInfo, usesTls } from '../../client/index.js';
 
 export interface Invitation {
   /** The broker's URL, without user name or query. */
@@ -33,7 +33,7 @@ export function parseInvitation(raw: string, user: string | undefined, pinFlag: 
   url.search = '';
   url.hash = '';
   const target = parseBrokerUrl(url.toString(), 'login', user);
-  const invitation: Invitation = { url: target.url, host: url.hostname.replace(/^\[|\]$/g, '') };
+  const invitation: Invitation = { url: target.url, host: hostnameOf(url) };
   if (target.username !== undefined) invitation.username = target.username;
   const pin = pinFlag ?? pinInUrl;
   if (pin !== undefined) {

@@ -1,12 +1,6 @@
-import { askHidden } from '../ask-hidden.js';
+import { askHidden, firstLineOfStdin } from '../ask-hidden.js';
 
 /** A password: asked without echo on a terminal, else the first line of standard input. */
 export async function readPasswordInput(question: string): Promise<string> {
-  if (process.stdin.isTTY) return askHidden(question);
-  let input = '';
-  for await (const chunk of process.stdin) {
-    input += String(chunk);
-    if (input.includes('\n')) break;
-  }
-  return input.split(/\r?\n/)[0] ?? '';
+  return process.stdin.isTTY ? askHidden(question) : firstLineOfStdin();
 }

@@ -1,5 +1,5 @@
 import { PipeError } from '../../protocol/errors.js';
-import { portOf } from './broker-port.js';
+import { portOf } from './url-parts.js';
 import type { ProxySetting } from './proxy.js';
 import { redactUserInfo } from './redact.js';
 import type { TlsTrust } from './tls-trust.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
 import type { BrokerLimits } from '../../protocol/advertisement.js';
 import { PipeError } from '../../protocol/errors.js';
-import { portOf } from './broker-port.js';
+import { hostnameOf, portOf } from './url-parts.js';
 import type { BrokerTarget } from './broker-target.js';
 import { connectFailure, HUNG_UP_IN_HANDSHAKE } from './connect-failure.js';
 import { withSchemeAdvice } from './scheme-mismatch.js';
@@ -83,9 +83,7 @@ async function connectWith(
   const broker = new URL(target.url);
   const proxy = target.proxy;
   const tunnel =
-    proxy === undefined
-      ? undefined
-      : () => openTunnel(proxy, broker.hostname.replace(/^\[(.*)\]$/, '$1'), portOf(broker), deadline);
+    proxy === undefined ? undefined : () => openTunnel(proxy, hostnameOf(broker), portOf(broker), deadline);
   let tls;
   let tunnelled;
   try {

@@ -1,5 +1,6 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { sniFor } from './tls-trust.js';
 
 /** What a port answered a probe with: MQTT or HTTP, plain or over TLS. */
 export type PortSpeaks = 'mqtt' | 'mqtts' | 'http' | 'https';
@@ -38,12 +39,7 @@ function plain(host: string, port: number, request: Buffer, ms: number): Promise
 
 /** Over TLS, trusting any certificate: this only asks what the port speaks, and sends nothing secret. */
 function overTls(host: string, port: number, request: Buffer, ms: number): Promise<Answer> {
-  const socket = tlsConnect({
-    host,
-    port,
-    servername: /^[\d.:]+$/.test(host) ? undefined : host,
-    rejectUnauthorized: false,
-  });
+  const socket = tlsConnect({ host, port, ...sniFor(host), rejectUnauthorized: false });
   return answerTo(socket, request, ms);
 }
 

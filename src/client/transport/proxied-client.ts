@@ -1,9 +1,10 @@
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import type { ClientRequestArgs } from 'node:http';
-import { isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
-import { usesTls } from './tls-trust.js';
+import { sniFor, usesTls } from './tls-trust.js';
+import { hostnameOf } from './url-parts.js';
 
 /**
  * An MQTT.js client, not connected yet, whose connection to the broker at `url` runs over
@@ -12,10 +13,10 @@ import { usesTls } from './tls-trust.js';
  * pin in `options`.
  */
 export function clientOverTunnel(url: string, tunnel: Socket, options: IClientOptions): MqttClient {
-  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = hostnameOf(url);
   const secure = usesTls(url);
   const overTls = (tls: ConnectionOptions) =>
-    tlsConnect({ ...tls, path: undefined, socket: tunnel, host, ...(isIP(host) ? {} : { servername: host }) });
+    tlsConnect({ ...tls, path: undefined, socket: tunnel, host, ...sniFor(host) });
   if (url.startsWith('ws')) {
     // ws hands its TLS options (wsOptions, with the host name) to the connection it asks for.
     const createConnection = (request: ClientRequestArgs) => (secure ? overTls(request as ConnectionOptions) : tunnel);

@@ -1,5 +1,5 @@
 import type { BrokerTarget } from './broker-target.js';
-import { portOf } from './broker-port.js';
+import { hostnameOf, portOf } from './url-parts.js';
 import { HUNG_UP_IN_HANDSHAKE } from './connect-failure.js';
 import { probePort, type PortSpeaks } from './port-probe.js';
 
@@ -46,7 +46,7 @@ export async function withSchemeAdvice<E extends Error & { code?: string | numbe
 ): Promise<E | Error> {
   if (probeMs <= 0 || target.proxy !== undefined || !mayBeMismatch(error)) return error;
   const url = new URL(target.url);
-  const speaks = await probePort(url.hostname.replace(/^\[(.*)\]$/, '$1'), portOf(url), probeMs);
+  const speaks = await probePort(hostnameOf(url), portOf(url), probeMs);
   if (speaks === null) return error;
   if (speaks !== EXPECTED[url.protocol])
     return Object.assign(new Error(`that port speaks ${USE[speaks]}`), { code: SCHEME_MISMATCH });

@@ -5,7 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { PipeError } from '../../protocol/errors.js';
-import { portOf } from './broker-port.js';
+import { hostnameOf, portOf } from './url-parts.js';
 import type { Deadline } from './deadline.js';
 
 /**
@@ -68,6 +68,9 @@ const topOf = (chain: PeerCertificate[]): string => chain.at(-1)?.fingerprint256
 
 const pemOf = (cert: PeerCertificate): string => new X509Certificate(cert.raw).toString();
 
+/** The name to send in TLS's SNI for `host`: none for an IP address, which SNI cannot carry. */
+export const sniFor = (host: string): { servername?: string } => (isIP(host) ? {} : { servername: host });
+
 /** One handshake without checks, to see the chain the broker presents; the pinned part of it is then trusted as a CA. */
 function presentedChain(
   host: string,
@@ -81,7 +84,7 @@ function presentedChain(
       host,
       port,
       rejectUnauthorized: false,
-      ...(isIP(host) ? {} : { servername: host }),
+      ...sniFor(host),
       ...(tunnel === undefined ? {} : { socket: tunnel }),
     });
     const timer = setTimeout(() => socket.destroy(deadline.expired('no TLS handshake')), deadline.leftMs());
@@ -114,7 +117,7 @@ export async function tlsOptions(
   if (trust.pin === undefined) return trust.ca === undefined ? {} : { ca: trust.ca, wsOptions: { ca: trust.ca } };
   const pin = trust.pin;
   const parsed = new URL(url);
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = hostnameOf(parsed);
   trust.pinnedChain ??= await presentedChain(host, portOf(parsed), pin, deadline, await openTunnel?.());
   // Checked on every connection, not only the first: the pin, whatever name the certificate carries.
   const checkServerIdentity = (_host: string, cert: PeerCertificate) =>

@@ -12,3 +12,8 @@ export function portOf(url: URL | string): number {
   if (port === undefined) throw new Error(`no default port for scheme '${parsed.protocol}'`);
   return port;
 }
+
+/** The host a URL names as sockets take it: an IPv6 address without the brackets URL keeps around it. */
+export function hostnameOf(url: URL | string): string {
+  return (typeof url === 'string' ? new URL(url) : url).hostname.replace(/^\[(.*)\]$/, '$1');
+}
