@@ -1,6 +1,27 @@
 import type { Aedes, Client, PublishPacket } from 'aedes';
+import { refOf } from './queued-layout.js';
 
 type Done = (error?: Error | null) => void;
+
+/**
+ * A store that can queue a publish's copies without holding up their delivery while they are
+ * written, and say once they are written (pipe-store.ts). `ref` is the publish's brokerId:counter.
+ */
+export interface DeferredDurability {
+  /** The copies of publish `ref` about to be queued are delivered while they are written. */
+  deferDurability(ref: string): void;
+  /** Settles once the copies of `ref` queued since `deferDurability` are written or acknowledged; fails if neither. */
+  durable(ref: string): Promise<void>;
+  /** How the store tells a session whose client is connected (and may acknowledge a copy before it is written). */
+  connectedSessions(isConnected: (session: string) => boolean): void;
+}
+
+export const canDeferDurability = (store: unknown): store is DeferredDurability =>
+  typeof (store as Partial<DeferredDurability>).deferDurability === 'function' &&
+  typeof (store as Partial<DeferredDurability>).durable === 'function';
+
+/** The counter aedes numbers its publishes with, which a packet may bring already set. */
+type Numbering = { id: string; counter: number };
 type Publish = (packet: PublishPacket, client: Client | null, done: Done) => void;
 
 /** A client's QoS 1 publish whose answer (aedes's PUBACK, or its refusal) waits for those before it. */
@@ -28,14 +49,21 @@ const isClientQos1Publish = (client: Client | null, packet: PublishPacket): clie
  */
 export class AckOnceStored {
   private publish: Publish | null = null;
+  private numbering: Numbering | null = null;
   /** Packets published already, whose second publish (aedes's, after its PUBACK) is a no-op. */
   private readonly published = new WeakSet<object>();
   private readonly pending = new WeakMap<Client, Pending[]>();
+
+  /** `store`, when it can, delivers a publish while it writes it, and the PUBACK waits for the write. */
+  constructor(private readonly store: DeferredDurability | null = null) {}
 
   /** Takes over `aedes.publish`; after every other wrapper of it, so that the early publish goes through them. */
   follow(aedes: Aedes): void {
     const publish = aedes.publish.bind(aedes) as unknown as Publish;
     this.publish = publish;
+    this.numbering = aedes as unknown as Numbering;
+    const clients = (aedes as unknown as { clients: Record<string, unknown> }).clients;
+    this.store?.connectedSessions((session) => clients[session] !== undefined);
     aedes.publish = ((packet: PublishPacket, client: Client | null | Done, done?: Done) => {
       // Also called as publish(packet, done).
       const [from, then] = typeof client === 'function' ? [null, client] : [client, done];
@@ -65,13 +93,32 @@ export class AckOnceStored {
     };
     if (refusal !== null) return decided(refusal);
     const publish = this.publish;
+    const ref = this.deferDurability(packet);
     // On the next turn, as aedes published after its PUBACK's write.
     setImmediate(() =>
       publish(packet, client, (error) => {
         if (!error) this.published.add(packet);
-        decided(error ?? null);
+        const written = ref === null ? Promise.resolve() : this.store!.durable(ref);
+        written.then(
+          () => decided(error ?? null),
+          (failed: Error) => decided(error ?? failed),
+        );
       }),
     );
+  }
+
+  /**
+   * Numbers `packet` as aedes would (aedes keeps a number a packet brings), so that the store
+   * knows it as the publish whose copies it need not write before they are delivered.
+   */
+  private deferDurability(packet: PublishPacket): string | null {
+    if (this.store === null || this.numbering === null) return null;
+    const numbered = packet as PublishPacket & { brokerId?: string; brokerCounter?: number };
+    numbered.brokerId = this.numbering.id;
+    numbered.brokerCounter = ++this.numbering.counter;
+    const ref = refOf(numbered);
+    this.store.deferDurability(ref);
+    return ref;
   }
 }
 

@@ -76,6 +76,13 @@ export function clientStream(stream: Duplex, options: ClientStreamOptions): Dupl
       waitingToGoOut -= chunk.length;
       meter.sent(chunk.length);
       if (head !== null) watchForAcceptance(chunk);
+      // mqtt-packet writes a packet in pieces (header, topic, id, payload) and corks its stream
+      // for the turn, but a cork does not pass through this stream: the socket is corked here, so
+      // what one turn writes leaves in one system call instead of one per piece.
+      if (stream.writableCorked === 0) {
+        stream.cork();
+        process.nextTick(() => stream.uncork());
+      }
       if (stream.write(chunk)) callback();
       else stream.once('drain', () => callback());
     },

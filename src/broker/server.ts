@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
-import { AckOnceStored } from './ack-once-stored.js';
+import { AckOnceStored, canDeferDurability } from './ack-once-stored.js';
 import { RetainedFirst } from './retained-first.js';
 import { accessHooks, storedWillAllowed, type AccessPolicy } from './access.js';
 import { answerAdvertisementSubscriptions, tellRefusal } from './advertisement.js';
@@ -96,7 +96,7 @@ export async function startBroker(settings: BrokerSettings): Promise<RunningBrok
   const grants = (client: Client, topic: string) =>
     underSubscriptionLimit(client, topic) && (access === null || access.mayRead(client, topic));
   storeGrantedSubscriptions(storage.persistence, grants);
-  const ackOnceStored = new AckOnceStored();
+  const ackOnceStored = new AckOnceStored(canDeferDurability(storage.persistence) ? storage.persistence : null);
   const retainedFirst = new RetainedFirst();
   const aedes = await Aedes.createBroker({
     persistence: storage.persistence,

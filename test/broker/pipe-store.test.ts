@@ -139,6 +139,8 @@ describe('the pipe store', () => {
       ),
     );
     await reopened.outgoingUpdate(client, { ...frame(1, Buffer.from('kept')), messageId: 9 });
+    // A PUBLISH's new message id goes out before it is stored.
+    await reopened.settled();
     const again = new PipeStore(
       db,
       new PayloadReclaimer(
