@@ -32,6 +32,7 @@ export async function send(request: SendRequest): Promise<number> {
     return stream.length;
   } catch (error) {
     await stream.abort(error instanceof PipeError ? error.message : String(error));
+    request.events.stopped?.(stream.length);
     throw error;
   } finally {
     await stream.close();
@@ -203,7 +204,8 @@ class StreamPublisher {
 
   /** See announceSender(). */
   private announce(): Promise<void> {
-    return announceSender(this.link.client, [this.progressTopic, this.request.topics.advertisement], this.senderTopic);
+    const follow = [this.progressTopic, this.request.topics.advertisement];
+    return announceSender(this.link.client, follow, this.senderTopic, this.request.size);
   }
 
   /** Announces the stream, fits the settings to the broker's limits, and makes sure the pipe buffers if nobody receives. */
