@@ -57,8 +57,12 @@ export class ReceiveDisplay {
     else if (this.line.kind === 'waiting') this.line = { kind: 'clear' };
   }
 
+  /** A stream's size, which may come after its first bytes: shown at once. */
   sized(streamId: string, bytes: number): void {
-    this.stream(streamId).size = bytes;
+    const seen = this.stream(streamId);
+    const news = seen.size === undefined;
+    seen.size = bytes;
+    if (news && this.line.kind === 'progress') this.draw();
   }
 
   written(streamId: string, position: number, bytes: number): void {
