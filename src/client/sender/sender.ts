@@ -42,10 +42,7 @@ export async function send(request: SendRequest): Promise<number> {
 /** Connections in a row that close on a frame before a sender stops: reconnecting would send it again forever. */
 const FRUITLESS_CLOSES = 5;
 
-/**
- * Where a stream is: learning the broker's limits and making sure the pipe buffers, sending its
- * frames, held whole by the broker, or leaving.
- */
+/** Where a stream is: learning the broker's limits and making sure the pipe buffers, sending, held whole, or leaving. */
 type Phase = 'preparing' | 'sending' | 'complete' | 'closing';
 
 /** One stream's frames: numbering, hashing, and the windows that keep the pipe within capacity. */
