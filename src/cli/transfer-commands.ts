@@ -15,7 +15,8 @@ import { brokerFlags, resolveBroker, type BrokerFlags } from './resolve-broker.j
 import { parseDuration } from './durations.js';
 import { parseSize } from './size.js';
 import { refuseTypo } from './command-typo.js';
-import { TransferDisplay } from './transfer-display.js';
+import { ReceiveDisplay } from './receive-display.js';
+import { DEFAULT_DISPLAY_TIMINGS, TransferDisplay } from './transfer-display.js';
 import { rootFor } from './topic-root.js';
 
 export interface TransferFlags extends BrokerFlags {
@@ -79,25 +80,37 @@ export async function sendCommand(flags: TransferFlags): Promise<number> {
   const reconnect = reconnectTimings(flags);
   const target = await resolveBroker(flags);
   const topics = pipeTopics(flags.name, rootFor(flags, target));
+  const size = stdinFileSize();
   const display =
     stderrIsTerminal() && !flags.quiet
-      ? new TransferDisplay((text) => process.stderr.write(text), stdinFileSize())
+      ? new TransferDisplay(
+          (text) => process.stderr.write(text),
+          size,
+          DEFAULT_DISPLAY_TIMINGS,
+          process.stdin.isTTY === true ? 'typed' : 'piped',
+        )
       : null;
+  let sentBytes = 0;
   try {
     await send({
       target,
       topics,
       input: process.stdin,
       settings,
+      ...(size === undefined ? {} : { size }),
       events: {
-        warn: say,
+        warn: display === null ? say : (message) => display.note(message),
         status: (message) => display?.note(message),
         progress: (bytes) => display?.progress(bytes),
         blocked: (isBlocked, unread) => display?.blocked(isBlocked, unread, displayName(flags.name)),
+        stopped: (bytes) => (sentBytes = bytes),
       },
       timings: reconnect,
       signal: flags.signal,
     });
+  } catch (error) {
+    if (flags.signal.aborted) display?.interrupted(sentBytes);
+    throw error;
   } finally {
     display?.finish();
   }
@@ -110,16 +123,34 @@ export async function receiveCommand(flags: TransferFlags): Promise<number> {
   if (flags.frameSize !== undefined) throw new PipeError('--frame-size is set by the sender', 'usage');
   const reconnect = reconnectTimings(flags);
   const target = await resolveBroker(flags);
-  const showStatus = stderrIsTerminal() && !flags.quiet;
-  await receive({
-    target,
-    topics: pipeTopics(flags.name, rootFor(flags, target)),
-    output: process.stdout,
-    follow: flags.follow,
-    timings: { ...reconnect, senderTimeoutMs: senderTimeoutMs(flags.senderTimeout, reconnect.reconnectWindowMs) },
-    events: { warn: say, ...(showStatus ? { status: say } : {}) },
-    signal: flags.signal,
-  });
+  const display = stderrIsTerminal() && !flags.quiet ? new ReceiveDisplay((text) => process.stderr.write(text)) : null;
+  const shown =
+    display === null
+      ? {}
+      : {
+          status: (message: string) => display.note(message),
+          waiting: (message: string) => display.waiting(message),
+          written: (streamId: string, position: number, bytes: number) => display.written(streamId, position, bytes),
+          sized: (streamId: string, bytes: number) => display.sized(streamId, bytes),
+          completed: (streamId: string, checked: boolean) => display.completed(streamId, checked),
+        };
+  try {
+    await receive({
+      target,
+      topics: pipeTopics(flags.name, rootFor(flags, target)),
+      output: process.stdout,
+      follow: flags.follow,
+      timings: { ...reconnect, senderTimeoutMs: senderTimeoutMs(flags.senderTimeout, reconnect.reconnectWindowMs) },
+      events: { warn: display === null ? say : (message) => display.note(message), ...shown },
+      signal: flags.signal,
+    });
+    display?.finish();
+  } catch (error) {
+    if (flags.signal.aborted) display?.interrupted();
+    throw error;
+  } finally {
+    display?.close();
+  }
   return 0;
 }
 

@@ -1,6 +1,10 @@
+import { formatBytes, formatDuration, formatRate } from './byte-units.js';
+
 /**
  * What a sender shows on a terminal: bytes, rate and total, redrawn on one line once a transfer
  * lasts over a second; and a line when the pipe is full. Nothing when stderr is not a terminal.
+ * While a person types the input (stdin is a terminal too) nothing is redrawn over what is typed:
+ * a hint to end with Ctrl-D first, a summary after.
  */
 export interface DisplayTimings {
   /** The progress line appears once a transfer lasts this long. */
@@ -16,23 +20,17 @@ export interface DisplayTimings {
 
 export const DEFAULT_DISPLAY_TIMINGS: DisplayTimings = { showAfterMs: 1000, redrawMs: 250, waitNoticeMs: 1000 };
 
+/** Where the input comes from: typed lines leave the cursor to the person typing. */
+export type InputKind = 'typed' | 'piped';
+
+export const TYPING_HINT = 'type lines to send; end with Ctrl-D (Ctrl-C stops and marks the stream incomplete)';
+
 /** Whether the sender waits for room, as the user has been told. */
 type WaitState =
   | { kind: 'flowing' }
   | { kind: 'maybe-waiting'; timer: NodeJS.Timeout }
   | { kind: 'waiting' }
   | { kind: 'maybe-going-on'; timer: NodeJS.Timeout };
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
 
 export class TransferDisplay {
   private readonly startedAt = Date.now();
@@ -41,14 +39,18 @@ export class TransferDisplay {
   private lastDrawAt = 0;
   private readonly timer: NodeJS.Timeout;
   private wait: WaitState = { kind: 'flowing' };
+  /** Interrupted, and said so: nothing more to show. */
+  private ended = false;
 
   constructor(
     private readonly write: (text: string) => void,
     private readonly totalBytes: number | undefined,
     private readonly timings: DisplayTimings = DEFAULT_DISPLAY_TIMINGS,
+    private readonly input: InputKind = 'piped',
   ) {
     this.timer = setInterval(() => this.draw(), timings.redrawMs);
     this.timer.unref();
+    if (input === 'typed') this.note(TYPING_HINT);
   }
 
   progress(bytes: number): void {
@@ -86,13 +88,31 @@ export class TransferDisplay {
   }
 
   finish(): void {
-    clearInterval(this.timer);
-    if (this.wait.kind === 'maybe-waiting' || this.wait.kind === 'maybe-going-on') clearTimeout(this.wait.timer);
-    this.wait = { kind: 'flowing' };
+    if (this.ended) return;
+    this.stop();
+    if (this.input === 'typed')
+      this.note(`sent ${formatBytes(this.bytes)} in ${formatDuration(Date.now() - this.startedAt)}`);
     if (this.shown) {
       this.draw();
       this.write('\n');
     }
+  }
+
+  /** Interrupted: what went into the pipe, and what becomes of the stream. */
+  interrupted(sentBytes: number): void {
+    this.stop();
+    this.note(
+      sentBytes === 0
+        ? 'interrupted before sending anything; the pipe holds nothing of this stream'
+        : `interrupted after sending ${formatBytes(sentBytes)}; the stream is marked incomplete`,
+    );
+    this.ended = true;
+  }
+
+  private stop(): void {
+    clearInterval(this.timer);
+    if (this.wait.kind === 'maybe-waiting' || this.wait.kind === 'maybe-going-on') clearTimeout(this.wait.timer);
+    this.wait = { kind: 'flowing' };
   }
 
   private clearLine(): void {
@@ -102,11 +122,11 @@ export class TransferDisplay {
   private draw(): void {
     const now = Date.now();
     const elapsed = now - this.startedAt;
-    if (elapsed < this.timings.showAfterMs) return;
+    if (elapsed < this.timings.showAfterMs || this.input === 'typed') return;
     this.lastDrawAt = now;
     this.shown = true;
     const rate = this.bytes / (elapsed / 1000);
     const total = this.totalBytes !== undefined ? ` of ${formatBytes(this.totalBytes)}` : '';
-    this.write(`\r\x1b[Kskypipe: sent ${formatBytes(this.bytes)}${total} at ${formatBytes(rate)}/s`);
+    this.write(`\r\x1b[Kskypipe: sent ${formatBytes(this.bytes)}${total} at ${formatRate(rate)}`);
   }
 }

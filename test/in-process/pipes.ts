@@ -80,7 +80,7 @@ export class Pipes {
   send(
     name: string,
     input: Buffer | string | Readable,
-    options: RunOptions & { settings?: Partial<SendSettings> } = {},
+    options: RunOptions & { settings?: Partial<SendSettings>; size?: number } = {},
   ): PipeRun<number> {
     const readable = typeof input === 'string' || Buffer.isBuffer(input) ? Readable.from([Buffer.from(input)]) : input;
     const run = this.track(new PipeRun<number>());
@@ -90,6 +90,7 @@ export class Pipes {
         topics: this.topics(name),
         input: readable,
         settings: { ...DEFAULT_SEND_SETTINGS, ...options.settings },
+        ...(options.size === undefined ? {} : { size: options.size }),
         events: run.events,
         signal: run.signal,
         timings: { ...this.timings, ...options.timings },

@@ -25,10 +25,15 @@ export class PipeRun<T> {
   readonly statuses: string[] = [];
   /** Bytes the broker has accepted (a sender). */
   accepted = 0;
+  /** Stream sizes its senders announced, and whether each stream completed checked (a receiver). */
+  readonly sizes: number[] = [];
+  readonly completions: boolean[] = [];
   readonly events = {
     warn: (message: string) => void this.warnings.push(message),
     status: (message: string) => void this.statuses.push(message),
     progress: (bytes: number) => void (this.accepted = bytes),
+    sized: (_streamId: string, bytes: number) => void this.sizes.push(bytes),
+    completed: (_streamId: string, checked: boolean) => void this.completions.push(checked),
   };
   result!: Promise<T>;
   settled = false;

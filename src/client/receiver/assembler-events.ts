@@ -2,6 +2,7 @@ import type { Frame } from '../../protocol/frame.js';
 import { displayName, type PipeTopics } from '../../protocol/topics.js';
 import type { DroppedStreams } from './dropped-streams.js';
 import type { InboundQueue } from './inbound-queue.js';
+import type { ReceiveEvents } from './request.js';
 import type { AssemblerEvents } from './stream-state.js';
 import type { StreamRecords } from './stream-records.js';
 
@@ -9,6 +10,8 @@ import type { StreamRecords } from './stream-records.js';
 export interface AssemblerEventsHost {
   topics: PipeTopics;
   warn(message: string): void;
+  /** The receive's caller, told what is written and how streams end. */
+  events: Pick<ReceiveEvents, 'written' | 'completed'>;
   /** Whether the receiver consumes the pipe (or listens in). */
   consuming(): boolean;
   records: StreamRecords;
@@ -32,10 +35,15 @@ export function assemblerEvents(host: AssemblerEventsHost): AssemblerEvents {
           ? `continuing a stream at byte ${offset}, where an earlier receiver of ${displayName(topics.name)} stopped`
           : `listening in from byte ${offset} of a stream`,
       ),
-    written: (streamId, consumed) => records.reportProgress(streamId, consumed),
-    // A listener leaves the records to the consumer.
-    ended: (streamId, complete, length) =>
-      host.consuming() ? host.dropped().streamEnded(streamId, complete, length) : undefined,
+    written: (streamId, consumed, frameBytes) => {
+      records.reportProgress(streamId, consumed);
+      host.events.written?.(streamId, consumed, frameBytes);
+    },
+    ended: (streamId, complete, length, checked = false) => {
+      if (complete) host.events.completed?.(streamId, checked);
+      // A listener leaves the records to the consumer.
+      if (host.consuming()) host.dropped().streamEnded(streamId, complete, length);
+    },
     waiting: (_streamId, ahead) =>
       void records.notQueuedAhead(ahead).then((released) => {
         for (const streamId of released) host.notAhead(streamId);

@@ -72,6 +72,7 @@ class Receiver {
       assemblerEvents({
         topics,
         warn: events.warn,
+        events,
         consuming,
         records: this.records,
         dropped: () => this.dropped,
@@ -115,6 +116,7 @@ class Receiver {
         quietStreams: (now, quietMs) => this.assembler.quietStreams(now, quietMs),
         senderRecord: (streamId) => this.records.senderRecord(streamId),
         abandon: (streamId, reason) => this.assembler.abandon(streamId, reason),
+        sized: (streamId, bytes) => events.sized?.(streamId, bytes),
         stopped,
       },
       timings,
@@ -198,7 +200,7 @@ class Receiver {
       // The retained records again, now that they count (a probe connection lost meanwhile subscribes again).
       await subscribe(this.probe.client, [topics.sender('+')], 0).catch(() => {});
       void this.inbound.drain();
-      events.status?.(`waiting on ${displayName(topics.name)}`);
+      (events.waiting ?? events.status)?.(`waiting on ${displayName(topics.name)}`);
       return;
     }
     this.role = 'listener';

@@ -250,7 +250,7 @@ export class StreamAssembler {
         state.hash?.update(frame.payload);
         state.nextSeq = frame.seq + 1;
         state.nextOffset! += frame.payload.length;
-        this.events.written?.(id, state.nextOffset!);
+        this.events.written?.(id, state.nextOffset!, frame.payload.length);
         ack();
         continue;
       }
@@ -273,9 +273,9 @@ export class StreamAssembler {
         );
       }
       // An empty stream has no progress yet: its record says it was written.
-      if (state.nextOffset === 0) this.events.written?.(id, 0);
+      if (state.nextOffset === 0) this.events.written?.(id, 0, 0);
       ack();
-      this.events.ended?.(id, true, state.nextOffset!);
+      this.events.ended?.(id, true, state.nextOffset!, state.hash !== null);
       if (isPrimary) this.done = true;
       return isPrimary ? 'finished' : 'continue';
     }

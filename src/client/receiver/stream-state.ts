@@ -50,9 +50,12 @@ export interface AssemblerEvents {
    */
   startOf(streamIdHex: string, first: Frame): Promise<number | null>;
   /** Bytes of a stream are written; called before the frame is acknowledged. */
-  written?(streamIdHex: string, consumedBytes: number): void;
-  /** A stream is over: written through its end (complete), or given up on. */
-  ended?(streamIdHex: string, complete: boolean, length: number): void;
+  written?(streamIdHex: string, consumedBytes: number, frameBytes: number): void;
+  /**
+   * A stream is over: written through its end (complete), or given up on; `checked` when it was
+   * complete and its SHA-256 matched.
+   */
+  ended?(streamIdHex: string, complete: boolean, length: number, checked?: boolean): void;
   /** A stream this receiver did not see from its start. */
   joined(streamIdHex: string, offset: number): void;
   /**

@@ -1,4 +1,4 @@
-import { CONNECTED_RECORD } from '../../protocol/sender-record.js';
+import { parseSenderRecord } from '../../protocol/sender-record.js';
 import type { Timings } from '../timings.js';
 
 /** What the sender watch needs from the receiver. */
@@ -11,6 +11,8 @@ export interface SenderWatchHost {
   senderRecord(streamId: string): Promise<Buffer | null>;
   /** Gives up on a stream whose sender will not come back. */
   abandon(streamId: string, reason: string): void;
+  /** A sender's record says how long its stream is. */
+  sized(streamId: string, bytes: number): void;
   stopped(): boolean;
 }
 
@@ -50,7 +52,9 @@ export class SenderWatch {
   recordArrived(topic: string, payload: Buffer, live: boolean, now: number): void {
     if (!topic.startsWith(this.host.senderTopicPrefix)) return;
     const streamId = topic.slice(this.host.senderTopicPrefix.length);
-    if (!payload.equals(CONNECTED_RECORD)) return void this.heard.delete(streamId);
+    const record = parseSenderRecord(payload);
+    if (record?.state !== 'connected') return void this.heard.delete(streamId);
+    if (record.size !== undefined) this.host.sized(streamId, record.size);
     if (!live) return;
     this.heard.set(streamId, { state: this.heard.has(streamId) ? 'refreshing' : 'announced', at: now });
   }

@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import { isMarkerSet } from '../../protocol/mailbox-marker.js';
 import { decodePresence } from '../../protocol/presence.js';
 import type { PipeTopics } from '../../protocol/topics.js';
-import { CONNECTED_RECORD } from '../../protocol/sender-record.js';
+import { encodeConnectedRecord } from '../../protocol/sender-record.js';
 import { publish, subscribe } from '../transport/connection.js';
 import { readRetainedTopics } from '../transport/retained.js';
 
@@ -43,8 +43,13 @@ export async function announceAndLook(
  * skypipe broker's answer to the advertisement subscription comes before the record's PUBACK: its
  * limits are known when this is done.
  */
-export async function announceSender(client: MqttClient, follow: string[], senderTopic: string): Promise<void> {
+export async function announceSender(
+  client: MqttClient,
+  follow: string[],
+  senderTopic: string,
+  size: number | undefined,
+): Promise<void> {
   const subscribed = subscribe(client, follow, 0);
-  const recorded = publish(client, senderTopic, CONNECTED_RECORD, { qos: 1, retain: true });
+  const recorded = publish(client, senderTopic, encodeConnectedRecord(size), { qos: 1, retain: true });
   await Promise.all([subscribed, recorded]);
 }

@@ -12,6 +12,8 @@ export interface SendEvents {
   progress?(acceptedBytes: number): void;
   /** The pipe is full: nobody is reading, or not fast enough. */
   blocked?(isBlocked: boolean, unreadBytes: number): void;
+  /** The send failed or was interrupted after this many bytes went into the pipe. */
+  stopped?(sentBytes: number): void;
 }
 
 export interface SendRequest {
@@ -19,6 +21,8 @@ export interface SendRequest {
   topics: PipeTopics;
   input: Readable;
   settings: SendSettings;
+  /** The input's length when known beforehand (a regular file): receivers show percent and time left. */
+  size?: number;
   events: SendEvents;
   signal?: AbortSignal;
   /** Overrides of the default timings. */

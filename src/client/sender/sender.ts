@@ -32,6 +32,7 @@ export async function send(request: SendRequest): Promise<number> {
     return stream.length;
   } catch (error) {
     await stream.abort(error instanceof PipeError ? error.message : String(error));
+    request.events.stopped?.(stream.length);
     throw error;
   } finally {
     await stream.close();
@@ -41,10 +42,7 @@ export async function send(request: SendRequest): Promise<number> {
 /** Connections in a row that close on a frame before a sender stops: reconnecting would send it again forever. */
 const FRUITLESS_CLOSES = 5;
 
-/**
- * Where a stream is: learning the broker's limits and making sure the pipe buffers, sending its
- * frames, held whole by the broker, or leaving.
- */
+/** Where a stream is: learning the broker's limits and making sure the pipe buffers, sending, held whole, or leaving. */
 type Phase = 'preparing' | 'sending' | 'complete' | 'closing';
 
 /** One stream's frames: numbering, hashing, and the windows that keep the pipe within capacity. */
@@ -203,7 +201,8 @@ class StreamPublisher {
 
   /** See announceSender(). */
   private announce(): Promise<void> {
-    return announceSender(this.link.client, [this.progressTopic, this.request.topics.advertisement], this.senderTopic);
+    const follow = [this.progressTopic, this.request.topics.advertisement];
+    return announceSender(this.link.client, follow, this.senderTopic, this.request.size);
   }
 
   /** Announces the stream, fits the settings to the broker's limits, and makes sure the pipe buffers if nobody receives. */
