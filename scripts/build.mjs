@@ -29,3 +29,5 @@ await build({
 chmodSync(new URL('../dist/skypipe.mjs', import.meta.url), 0o755);
 // npm leaves package-lock.json out of packages; `skypipe deploy` builds the image from it.
 copyFileSync(new URL('../package-lock.json', import.meta.url), new URL('../dist/package-lock.json', import.meta.url));
+// The manual page, from the help of the command just built.
+await import('./man-page.mjs');

@@ -91,7 +91,7 @@ describe('bad input', () => {
     assertOneLine(
       await sky.run(['recv', 'x', '--bogus']),
       2,
-      /^skypipe: Unknown argument: bogus; see skypipe --help\n$/,
+      /^skypipe: Unknown argument: bogus; see skypipe recv --help\n$/,
     );
     assertOneLine(
       await sky.run(['send', 'x', '--capacity', 'lots'], { input: 'x' }),

@@ -1,7 +1,7 @@
 import { PipeError } from '../protocol/errors.js';
 
 /** The words `skypipe WORD` takes as a command rather than a pipe name. */
-const COMMANDS = ['send', 'recv', 'receive', 'status', 'broker', 'deploy', 'login', 'logout', 'profiles'];
+const COMMANDS = ['send', 'recv', 'receive', 'status', 'broker', 'deploy', 'login', 'logout', 'profiles', 'completion'];
 
 /** Edits (insert, delete, replace, swap two neighbours) from `a` to `b`. */
 function editDistance(a: string, b: string): number {

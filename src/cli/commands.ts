@@ -2,12 +2,14 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { PipeError } from '../protocol/errors.js';
 import { withBrokerCommand } from './broker-command-line.js';
-import { CONNECTION_OPTIONS } from './connection-options.js';
+import { chooseCompletionShell, completeOptionsAndCommands } from './completion.js';
 import { DEPLOY_DESCRIPTION, deployOptions } from './deploy/options.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { say } from './messages.js';
-import { PROFILE_OPTION, profileCommands } from './profiles/profile-commands.js';
+import { profileCommands } from './profiles/profile-commands.js';
 import { describeFailure } from './remedies.js';
+import { EITHER_WAY_OPTIONS, PIPE_COMMAND_OPTIONS } from './transfer-options.js';
+import { usageError } from './usage-error.js';
 
 declare const SKYPIPE_VERSION: string;
 
@@ -19,110 +21,101 @@ const transfer: typeof import('./transfer-commands.js').transfer = async (...arg
 const EPILOGUE = `With no NAME, the default pipe. Sends when standard input is a pipe or a file, receives otherwise;
 scripts should say 'send' or 'recv'. Broker: --url, else SKYPIPE_URL, else a 'skypipe login'
 profile, else a local broker that skypipe starts by itself (see 'skypipe broker status').
+Each command's options: skypipe COMMAND --help.
 
 Exit codes: 0 done; 1 error; 2 usage; 3 a stream arrived incomplete or failed its check;
 141 the reader of the output went away; 128+N killed by signal N.`;
+
+const USAGE = `Usage: skypipe [send|recv] [NAME] [options]
+       skypipe status [NAME] [--json]
+       skypipe broker [run|status|stop|cert] [options]
+       skypipe broker user add|remove|list [USER]
+       skypipe deploy [TARGET] [options]
+       skypipe login URL | logout [PROFILE] | profiles
+       skypipe completion [bash|zsh|fish]`;
 
 async function main(): Promise<number> {
   let exitCode: number = EXIT.ok;
   const run = (work: () => Promise<number>) => async () => {
     exitCode = await work();
   };
-  const commands = yargs(hideBin(process.argv))
+  // The command whose options the parser checks, for the pointer to its help in a usage error.
+  let command = '';
+  const entered = (name: string) => {
+    command = name;
+  };
+  const args = hideBin(process.argv);
+  chooseCompletionShell(args);
+  const commands = yargs(args)
     .scriptName('skypipe')
     .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
-    .usage(
-      'Usage: skypipe [send|recv] [NAME] [options]\n       skypipe status [NAME] [--json]\n       skypipe broker [run|status|stop|cert] [options]\n       skypipe deploy [TARGET] [options]\n       skypipe login URL | logout [PROFILE] | profiles',
-    )
-    .option('url', {
-      type: 'string',
-      describe: 'broker URL: mqtt://, mqtts://, ws:// or wss:// (default: SKYPIPE_URL, else the local broker)',
-      global: true,
-    })
-    .option('username', {
-      type: 'string',
-      describe: 'broker user name (or SKYPIPE_USERNAME, or in the URL)',
-      global: true,
-    })
-    .option('password', {
-      type: 'string',
-      describe: 'broker password (or SKYPIPE_PASSWORD, or in the URL)',
-      global: true,
-    })
-    .option('profile', PROFILE_OPTION)
-    .options(CONNECTION_OPTIONS)
-    .option('quiet', {
-      alias: 'q',
-      type: 'boolean',
-      describe: 'no progress or status lines; errors only',
-      global: true,
-    })
-    .option('follow', {
-      alias: 'f',
-      type: 'boolean',
-      describe: 'receive: keep receiving stream after stream (log aggregation)',
-      global: true,
-    })
-    .option('topic-prefix', {
-      type: 'string',
-      describe: 'put all topics under this prefix (or SKYPIPE_TOPIC_PREFIX), for a shared broker',
-      global: true,
-    })
-    .option('reconnect-for', {
-      type: 'string',
-      describe:
-        "how long to keep trying to get back to the broker after losing it and, when given, to reach it at first: 30s, 5m, 2h, or 'forever' for unattended boxes (or SKYPIPE_RECONNECT_FOR; default 5m, one attempt at first)",
-      global: true,
-    })
-    .option('sender-timeout', {
-      type: 'string',
-      describe:
-        'receive: seconds to wait for a sender that lost its connection before the stream counts as incomplete (default: as long as --reconnect-for, 300)',
-      global: true,
-    })
-    .option('capacity', {
-      type: 'string',
-      describe: 'send: most unread bytes to keep in the pipe before waiting (default 32M)',
-      global: true,
-    })
-    .option('frame-size', {
-      type: 'string',
-      describe:
-        'send: largest frame, 1K to 1M (default 1M, or what the broker takes), for a broker that takes smaller packets without saying so',
-      global: true,
-    })
+    .usage(USAGE)
     .command(
       '$0 [name]',
       'send standard input into pipe NAME, or receive from it',
-      (y) => y.positional('name', { type: 'string' }),
+      (y) =>
+        y
+          .positional('name', { type: 'string' })
+          .options(EITHER_WAY_OPTIONS)
+          .example('cat file | $0', 'into the default pipe; then, anywhere, skypipe > file')
+          .example('tail -f /var/log/syslog | $0 logs', 'every line into pipe logs')
+          .example('$0 -f logs >> aggregate', 'the lines of every sender, as they come'),
       (argv) => run(() => transfer('auto', argv))(),
     )
     .command(
       'send [name]',
       'send standard input into pipe NAME as one stream',
-      (y) => y.positional('name', { type: 'string' }),
+      (y) => (
+        entered('send'),
+        y
+          .positional('name', { type: 'string' })
+          .options(PIPE_COMMAND_OPTIONS.send)
+          .example('tar c dir | $0 send backup', 'waits in the pipe until someone receives it')
+          .example('$0 send logs --url mqtts://box.example.net', 'to a broker of your own')
+          .example('echo | $0 send trigger', "wakes a script waiting on 'skypipe recv trigger'")
+      ),
       (argv) => run(() => transfer('send', argv))(),
     )
     .command(
       ['recv [name]', 'receive [name]'],
       'receive one stream from pipe NAME onto standard output',
-      (y) => y.positional('name', { type: 'string' }),
+      (y) => (
+        entered('recv'),
+        y
+          .positional('name', { type: 'string' })
+          .options(PIPE_COMMAND_OPTIONS.recv)
+          .example('$0 recv backup | tar x', 'the next stream in pipe backup')
+          .example('$0 recv -f logs >> aggregate', 'stream after stream, until interrupted')
+          .example('$0 recv trigger && ./next-step', 'waits for a sender')
+      ),
       (argv) => run(() => transfer('receive', argv))(),
     )
     .command(
       'status [name]',
       'which broker is in use and whether it answers; what waits in pipe NAME, or in every pipe',
-      (y) =>
+      (y) => (
+        entered('status'),
         y
           .positional('name', { type: 'string' })
-          .option('json', { type: 'boolean', describe: 'status: print JSON, for scripts' }),
+          .options(PIPE_COMMAND_OPTIONS.status)
+          .example('$0 status', 'the broker and every pipe with a consumer, a sender or a stream waiting')
+          .example('$0 status logs --json', 'one pipe, for scripts')
+      ),
       (argv) => run(async () => (await import('./status-command.js')).status(argv))(),
     )
-    .command(profileCommands(run))
-    .command('deploy [target]', DEPLOY_DESCRIPTION, deployOptions, (argv) =>
-      run(async () => (await import('./deploy/command.js')).deployCommand(argv))(),
+    .command(profileCommands(run, entered))
+    .command(
+      'deploy [target]',
+      DEPLOY_DESCRIPTION,
+      (y) => (entered('deploy'), deployOptions(y)),
+      (argv) => run(async () => (await import('./deploy/command.js')).deployCommand(argv))(),
     );
-  const parser = withBrokerCommand(commands, run)
+  const parser = withBrokerCommand(commands, run, entered)
+    .completion(
+      'completion',
+      'print a completion script for bash, zsh or fish: skypipe completion >> ~/.bashrc',
+      completeOptionsAndCommands,
+    )
     .epilogue(EPILOGUE)
     .version(SKYPIPE_VERSION)
     .help()
@@ -131,7 +124,7 @@ async function main(): Promise<number> {
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, error) => {
       if (error) throw error;
-      throw new PipeError(`${message}; see skypipe --help`, 'usage');
+      throw usageError(message, command);
     });
   await parser.parseAsync();
   return exitCode;

@@ -1,30 +1,32 @@
-import type { CommandModule, Options } from 'yargs';
-
-/** The global --profile option. */
-export const PROFILE_OPTION: Options = {
-  type: 'string',
-  describe: "use the broker of this profile, saved by 'skypipe login' (or SKYPIPE_PROFILE; default: the default one)",
-  global: true,
-};
+import type { CommandModule } from 'yargs';
+import { CONNECTION_OPTIONS, hiddenOptions } from '../connection-options.js';
 
 type Run = (work: () => Promise<number>) => () => Promise<void>;
+type Entered = (command: string) => void;
 type Args = Record<string, unknown>;
 
 const text = (argv: Args, key: string) => argv[key] as string | undefined;
 
 /** `skypipe login`, `logout` and `profiles`; their code loads only when one of them runs. */
-export function profileCommands(run: Run): CommandModule<object, Args>[] {
+export function profileCommands(run: Run, entered: Entered): CommandModule<object, Args>[] {
   return [
     {
       command: 'login [broker]',
       describe:
         "save a broker as a profile: URL or invitation (mqtts://USER@HOST:8883/?pin=FINGERPRINT); the password is asked, or read from standard input's first line; '--status' says where each password is kept",
-      builder: (y) =>
+      builder: (y) => (
+        entered('login'),
         y
           .positional('broker', { type: 'string' })
-          .option('user', { type: 'string', describe: 'login: the user name, over the one in the URL' })
-          .option('name', { type: 'string', describe: 'login: the profile name (default: the host name)' })
-          .option('status', { type: 'boolean', describe: 'login: where each profile keeps its password' }),
+          .option('user', { type: 'string', describe: 'the user name, over the one in the URL' })
+          .option('pin', CONNECTION_OPTIONS.pin)
+          .options(hiddenOptions(['username']))
+          .option('name', { type: 'string', describe: 'the profile name (default: the host name)' })
+          .option('status', { type: 'boolean', describe: 'where each profile keeps its password' })
+          .example("$0 login 'mqtts://me@host:8883/?pin=…'", 'an invitation; asks for the password')
+          .example('$0 login mqtt://127.0.0.1:1883 --name here', 'a broker without users')
+          .example('$0 login --status', 'where each password is kept, checked')
+      ),
       handler: (argv) =>
         run(async () => {
           const { login, loginStatus } = await import('./login-command.js');
@@ -40,7 +42,14 @@ export function profileCommands(run: Run): CommandModule<object, Args>[] {
     {
       command: 'logout [profile-name]',
       describe: 'forget a profile (default: the default one) and its password',
-      builder: (y) => y.positional('profile-name', { type: 'string' }),
+      builder: (y) => (
+        entered('logout'),
+        y
+          .positional('profile-name', { type: 'string' })
+          .option('profile', CONNECTION_OPTIONS.profile)
+          .example('$0 logout', 'the default profile')
+          .example('$0 logout home', 'profile home')
+      ),
       handler: (argv) =>
         run(async () =>
           (await import('./login-command.js')).logout(text(argv, 'profile-name') ?? text(argv, 'profile')),
@@ -49,14 +58,17 @@ export function profileCommands(run: Run): CommandModule<object, Args>[] {
     {
       command: 'profiles',
       describe: 'list the saved profiles, the default one marked *',
-      builder: (y) =>
+      builder: (y) => (
+        entered('profiles'),
         y
           .option('show-password', {
             type: 'string',
-            describe:
-              "profiles: print profile NAME's password on standard output, to pipe into another 'skypipe login'",
+            describe: "print profile NAME's password on standard output, to pipe into another 'skypipe login'",
           })
-          .option('default', { type: 'string', describe: 'profiles: make profile NAME the default one' }),
+          .option('default', { type: 'string', describe: 'make profile NAME the default one' })
+          .example('$0 profiles', 'the saved profiles, * the default one')
+          .example('$0 profiles --default home', 'commands use profile home from now on')
+      ),
       handler: (argv) =>
         run(async () =>
           (await import('./profiles-command.js')).profilesCommand({
