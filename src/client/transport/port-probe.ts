@@ -44,18 +44,21 @@ function overTls(host: string, port: number, request: Buffer, ms: number): Promi
 }
 
 /**
- * What the port at `host:port` speaks, asked plainly and then over TLS, with an MQTT CONNECT and an
- * HTTP HEAD; null when nothing answers in time. Used only to word a failed connection: the probe
- * sends no credentials.
+ * What the port at `host:port` speaks, asked plainly and over TLS, with an MQTT CONNECT and an HTTP
+ * HEAD, the four at once; null when nothing answers within `ms`. Used only to word a failed
+ * connection: the probe sends no credentials.
  */
 export async function probePort(host: string, port: number, ms = 1500): Promise<PortSpeaks | null> {
-  const step = Math.max(100, Math.floor(ms / 4));
-  const first = await plain(host, port, MQTT_CONNECT, step);
-  if (first === 'mqtt') return 'mqtt';
-  if (first === 'http') return 'http';
-  if (first === null && (await plain(host, port, HTTP_REQUEST(host), step)) === 'http') return 'http';
-  const secure = await overTls(host, port, MQTT_CONNECT, step);
-  if (secure === 'mqtt') return 'mqtts';
-  if (secure === 'http' || (await overTls(host, port, HTTP_REQUEST(host), step)) === 'http') return 'https';
+  const budget = Math.max(100, ms);
+  const [plainMqtt, plainHttp, secureMqtt, secureHttp] = await Promise.all([
+    plain(host, port, MQTT_CONNECT, budget),
+    plain(host, port, HTTP_REQUEST(host), budget),
+    overTls(host, port, MQTT_CONNECT, budget),
+    overTls(host, port, HTTP_REQUEST(host), budget),
+  ]);
+  if (plainMqtt === 'mqtt') return 'mqtt';
+  if (plainMqtt === 'http' || plainHttp === 'http') return 'http';
+  if (secureMqtt === 'mqtt') return 'mqtts';
+  if (secureMqtt === 'http' || secureHttp === 'http') return 'https';
   return null;
 }

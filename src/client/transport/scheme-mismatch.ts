@@ -46,7 +46,9 @@ export async function withSchemeAdvice<E extends Error & { code?: string | numbe
 ): Promise<E | Error> {
   if (probeMs <= 0 || target.proxy !== undefined || !mayBeMismatch(error)) return error;
   const url = new URL(target.url);
-  const speaks = await probePort(hostnameOf(url), portOf(url), probeMs);
+  // After a timeout the port has had its chance: a port that speaks anything answers a probe at once.
+  const timedOut = error.code === 'ETIMEDOUT' || /^no answer within|^connack timeout/.test(error.message);
+  const speaks = await probePort(hostnameOf(url), portOf(url), timedOut ? probeMs / 3 : probeMs);
   if (speaks === null) return error;
   if (speaks !== EXPECTED[url.protocol])
     return Object.assign(new Error(`that port speaks ${USE[speaks]}`), { code: SCHEME_MISMATCH });
