@@ -126,8 +126,20 @@ async function main(): Promise<number> {
       if (error) throw error;
       throw usageError(message, command);
     });
+  skipHelpRendering(parser);
   await parser.parseAsync();
   return exitCode;
+}
+
+/**
+ * yargs renders the whole help text each time a command starts, in case the command shows it
+ * later; none does, and on the way to a send it cost about 25 ms of a core. Help itself is
+ * rendered when asked for, as before.
+ */
+function skipHelpRendering(parser: object): void {
+  type Internals = { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?(): void } } };
+  const usage = (parser as Internals).getInternalMethods?.().getUsageInstance?.();
+  if (usage?.cacheHelpMessage !== undefined) usage.cacheHelpMessage = () => {};
 }
 
 process.stdout.on('error', () => {
