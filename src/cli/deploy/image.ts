@@ -25,8 +25,9 @@ export async function buildImage(engine: Engine, settings: DeploySettings): Prom
   const missing = lockfile === undefined ? LOCKFILES[0] : SOURCES.find((entry) => !existsSync(join(context, entry)));
   if (missing !== undefined)
     throw new PipeError(`cannot build the broker image: ${join(context, missing)} is missing from this installation`);
-  const { pack } = await import('tar-fs');
-  const tar = pack(context, {
+  // Its default export: the bundle does not give a CommonJS module the named exports Node would.
+  const { default: tarFs } = await import('tar-fs');
+  const tar = tarFs.pack(context, {
     entries: [...SOURCES, lockfile!],
     map: (header) => (header.name === lockfile ? { ...header, name: 'package-lock.json' } : header),
   });
