@@ -27,6 +27,7 @@ const SHIPPED = [
   'README.md',
   'SECURITY.md',
   'dist',
+  'docs',
   'package.json',
   'scripts/build.mjs',
   'src',
