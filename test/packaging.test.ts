@@ -5,10 +5,11 @@
 // --ignore-scripts leaves it as it is for the test files running beside this one.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { LOCKFILES, SOURCES } from '../src/cli/deploy/image.js';
 import { killGroup } from './process-groups.js';
 import { SKYPIPE, startProcess, type Result } from './harness.js';
 
@@ -30,6 +31,7 @@ const SHIPPED = [
   'docs',
   'package.json',
   'scripts/build.mjs',
+  'scripts/man-page.mjs',
   'src',
   'tsconfig.json',
 ];
@@ -138,6 +140,20 @@ describe('the package', () => {
     const received = await skypipe(bin, ['packaged'], env);
     assert.equal(received.code, 0, received.stderr);
     assert.equal(received.stdout.toString(), 'from the installed package\n');
+  });
+
+  it('builds the bundle from what skypipe deploy sends, as the image build does', async () => {
+    // The Dockerfile's build stage, without the engine: npm ci, then npm run build.
+    const context = join(work, 'image-build');
+    for (const entry of SOURCES) cpSync(join(installed, entry), join(context, entry), { recursive: true });
+    const lockfile = LOCKFILES.find((entry) => existsSync(join(installed, entry)));
+    assert.equal(lockfile, 'dist/package-lock.json');
+    cpSync(join(installed, lockfile), join(context, 'package-lock.json'));
+    npm(['ci', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], context);
+    npm(['run', 'build'], context);
+    const built = await skypipe(process.execPath, [join(context, 'dist', 'skypipe.mjs'), '--version'], env);
+    assert.equal(built.stdout.toString(), `${version}\n`);
+    assert.ok(existsSync(join(context, 'dist', 'skypipe.1')), 'the manual page');
   });
 
   it('keeps the Redis store and the container engine client in chunks only their commands load', () => {

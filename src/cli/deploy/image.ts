@@ -9,9 +9,16 @@ import { engineMessage, type Engine } from './engine.js';
 import { imageName, LABEL, type DeploySettings } from './spec.js';
 
 /** What the Dockerfile copies: the sources it builds from, shipped in the package. */
-const SOURCES = ['Dockerfile', 'package.json', 'tsconfig.json', 'scripts/build.mjs', 'src'];
+export const SOURCES = [
+  'Dockerfile',
+  'package.json',
+  'tsconfig.json',
+  'scripts/build.mjs',
+  'scripts/man-page.mjs',
+  'src',
+];
 /** The lockfile: at the top of a checkout; in dist/ in a package, which npm leaves it out of. */
-const LOCKFILES = ['package-lock.json', 'dist/package-lock.json'];
+export const LOCKFILES = ['package-lock.json', 'dist/package-lock.json'];
 
 /** The installed package's directory: the bundle runs from dist/ under it. */
 export function packageDir(): string {
