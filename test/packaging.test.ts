@@ -131,7 +131,13 @@ describe('the package', () => {
     );
   });
 
-  it('runs as installed: its version, and a pipe through its own local broker', async () => {
+  it('runs as installed: its manual page, its version, and a pipe through its own local broker', async () => {
+    const manual = join(prefix, 'share', 'man', 'man1', 'skypipe.1');
+    assert.equal(
+      readFileSync(manual, 'utf8'),
+      readFileSync(join(DIST, 'skypipe.1'), 'utf8'),
+      'the manual page, linked',
+    );
     const shown = await skypipe(bin, ['--version'], env);
     assert.equal(shown.stdout.toString(), `${version}\n`);
     assert.equal(shown.code, 0);
