@@ -1,4 +1,5 @@
-// Bundles the command into dist/ so it starts fast. The broker is a separate chunk, loaded only by `skypipe broker`.
+// Bundles the command into dist/ so it starts fast and installs little. The broker, its Redis store
+// and the container engine client are chunks of their own, loaded only by the commands that use them.
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
 
@@ -13,15 +14,22 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Native addons, and the engine client with its SSH library's optional addons: loaded from
-  // node_modules at run time.
-  external: ['classic-level', '@napi-rs/keyring', 'dockerode', 'tar-fs'],
-  define: { SKYPIPE_VERSION: JSON.stringify(version) },
+  // The native addons the store and the keychain need: the package's only dependencies, loaded
+  // from node_modules at run time. The SSH library's addons are optional (it falls back to Node's
+  // crypto), so their requires stay unresolved and fail softly instead of being installed.
+  external: ['classic-level', '@napi-rs/keyring', '*.node'],
+  // CommonJS modules in the bundle name their own file and directory (the engine client's at load
+  // time): in ESM those are the bundle file's, declared in the banner.
+  define: { SKYPIPE_VERSION: JSON.stringify(version), __filename: '__skypipeFilename', __dirname: '__skypipeDirname' },
   banner: {
     js: [
       '#!/usr/bin/env node',
       "import { createRequire as __skypipeRequire } from 'node:module';",
+      "import { dirname as __skypipeDirnameOf } from 'node:path';",
+      "import { fileURLToPath as __skypipePathOf } from 'node:url';",
       'const require = __skypipeRequire(import.meta.url);',
+      'const __skypipeFilename = __skypipePathOf(import.meta.url);',
+      'const __skypipeDirname = __skypipeDirnameOf(__skypipeFilename);',
     ].join('\n'),
   },
   logLevel: 'warning',

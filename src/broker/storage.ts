@@ -1,7 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Level } from 'level';
-import mqemitterRedis from 'mqemitter-redis';
 import { guardDiskStore, tolerateFailedCleanups } from './disk-guard.js';
 import { lookUpExactRetainedTopics } from './exact-retained-lookup.js';
 import { migrateOldQueue } from './old-queue-migration.js';
@@ -82,33 +80,9 @@ async function openDisk(dataDir: string, recoveryCheckMs?: number): Promise<Stor
   return { persistence, mq: null, queued: accounting.queued, accounting, where: dataDir, health, close };
 }
 
-/**
- * Redis: sessions, queued frames and retained messages in Redis, and messages routed through its
- * pub/sub, so that several broker instances serve the same pipes.
- */
-async function openRedis(raw: string, options: Record<string, unknown>): Promise<Storage> {
-  // -1: a session gets every message queued for it on connect (the default, 1,000, would strand the rest).
-  const persistence = aedesPersistenceRedis({ ...options, maxSessionDelivery: -1 });
-  const mq = mqemitterRedis(options);
-  const shown = raw.replace(/\/\/[^@/]*@/, '//***@');
-  return {
-    persistence,
-    mq,
-    queued: null,
-    accounting: null,
-    where: shown,
-    health: new StoreHealth(),
-    close: async () => {
-      await new Promise<void>((resolve) => mq.close(() => resolve()));
-      await new Promise<void>((resolve) =>
-        (persistence as { destroy(callback: () => void): void }).destroy(() => resolve()),
-      );
-    },
-  };
-}
-
-export function openStorage(settings: StorageSettings): Promise<Storage> {
-  return settings.kind === 'disk'
-    ? openDisk(settings.dataDir, settings.recoveryCheckMs)
-    : openRedis(settings.url, settings.options);
+export async function openStorage(settings: StorageSettings): Promise<Storage> {
+  if (settings.kind === 'disk') return openDisk(settings.dataDir, settings.recoveryCheckMs);
+  // Loaded only here: the Redis clients are a chunk of their own that a broker on disk never reads.
+  const { openRedis } = await import('./redis-storage.js');
+  return openRedis(settings.url, settings.options);
 }

@@ -9,9 +9,16 @@ import { engineMessage, type Engine } from './engine.js';
 import { imageName, LABEL, type DeploySettings } from './spec.js';
 
 /** What the Dockerfile copies: the sources it builds from, shipped in the package. */
-const SOURCES = ['Dockerfile', 'package.json', 'tsconfig.json', 'scripts/build.mjs', 'src'];
+export const SOURCES = [
+  'Dockerfile',
+  'package.json',
+  'tsconfig.json',
+  'scripts/build.mjs',
+  'scripts/man-page.mjs',
+  'src',
+];
 /** The lockfile: at the top of a checkout; in dist/ in a package, which npm leaves it out of. */
-const LOCKFILES = ['package-lock.json', 'dist/package-lock.json'];
+export const LOCKFILES = ['package-lock.json', 'dist/package-lock.json'];
 
 /** The installed package's directory: the bundle runs from dist/ under it. */
 export function packageDir(): string {
@@ -25,8 +32,9 @@ export async function buildImage(engine: Engine, settings: DeploySettings): Prom
   const missing = lockfile === undefined ? LOCKFILES[0] : SOURCES.find((entry) => !existsSync(join(context, entry)));
   if (missing !== undefined)
     throw new PipeError(`cannot build the broker image: ${join(context, missing)} is missing from this installation`);
-  const { pack } = await import('tar-fs');
-  const tar = pack(context, {
+  // Its default export: the bundle does not give a CommonJS module the named exports Node would.
+  const { default: tarFs } = await import('tar-fs');
+  const tar = tarFs.pack(context, {
     entries: [...SOURCES, lockfile!],
     map: (header) => (header.name === lockfile ? { ...header, name: 'package-lock.json' } : header),
   });
