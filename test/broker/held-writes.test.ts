@@ -1,20 +1,11 @@
 // The queue's writes for a connected session, held back so that what its receiver acknowledges
 // at once is never written: on a real Level database, with the batches recorded as written.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { Level } from 'level';
-import type { WriteOp } from '../../src/broker/group-commit.js';
+import { describe, it } from 'node:test';
 import { HOLD_DEFAULTS, type HoldSettings } from '../../src/broker/held-writes.js';
-import { PayloadReclaimer } from '../../src/broker/payload-reclaimer.js';
 import { PipeStore } from '../../src/broker/pipe-store.js';
 import { refOf } from '../../src/broker/queued-layout.js';
-
-const root = mkdtempSync(join(tmpdir(), 'skypipe-held-writes-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let made = 0;
+import { idleReclaimer, recordedLevel } from './recorded-level.js';
 
 const session = { clientId: 'alice:pipe-mailbox' };
 const client = { id: session.clientId };
@@ -31,19 +22,8 @@ const frame = (counter: number, bytes = 1024) => ({
 
 /** A store whose session is connected, holding writes as `hold` says, its batches recorded. */
 async function heldStore(hold: Partial<HoldSettings> = {}, failWrites = false) {
-  const db = new Level<string, string>(join(root, String(made++)));
-  await db.open();
-  const batches: WriteOp[][] = [];
-  const batch = db.batch.bind(db) as (ops: WriteOp[], options: object) => Promise<void>;
-  (db as unknown as { batch: typeof batch }).batch = (ops, options) => {
-    batches.push(ops);
-    return failWrites ? Promise.reject(new Error('disk full')) : batch(ops, options);
-  };
-  const reclaimer = new PayloadReclaimer(
-    async () => {},
-    () => true,
-  );
-  const store = new PipeStore(db, reclaimer, { ...HOLD_DEFAULTS, ...hold });
+  const { db, batches } = await recordedLevel(failWrites);
+  const store = new PipeStore(db, idleReclaimer(), { ...HOLD_DEFAULTS, ...hold });
   await store.setup({ id: 'broker-1' });
   store.connectedSessions((id) => id === session.clientId);
   /** Queues frame `counter` as a client's QoS 1 publish; resolves with its durability promise (wrapped, not awaited). */

@@ -1,36 +1,17 @@
 // What the pipe store writes for a queued frame: its payload once, raw, and small records beside it;
 // the writes asked for together go in one batch; the deleted payloads are compacted away.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { Level } from 'level';
+import { describe, it } from 'node:test';
 import type { WriteOp } from '../../src/broker/group-commit.js';
 import { PayloadReclaimer } from '../../src/broker/payload-reclaimer.js';
 import { PipeStore } from '../../src/broker/pipe-store.js';
 import { QUEUED_PAYLOAD } from '../../src/broker/queued-layout.js';
 import { RecentRecords } from '../../src/broker/recent-records.js';
-
-const root = mkdtempSync(join(tmpdir(), 'skypipe-pipe-store-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let made = 0;
+import { idleReclaimer, recordedLevel } from './recorded-level.js';
 
 /** A store on a fresh database whose batches are recorded as they are written. */
-async function recordedStore(
-  reclaimer = new PayloadReclaimer(
-    async () => {},
-    () => true,
-  ),
-) {
-  const db = new Level<string, string>(join(root, String(made++)));
-  await db.open();
-  const batches: WriteOp[][] = [];
-  const batch = db.batch.bind(db) as (ops: WriteOp[], options: object) => Promise<void>;
-  (db as unknown as { batch: typeof batch }).batch = (ops, options) => {
-    batches.push(ops);
-    return batch(ops, options);
-  };
+async function recordedStore(reclaimer = idleReclaimer()) {
+  const { db, batches } = await recordedLevel();
   const store = new PipeStore(db, reclaimer);
   await store.setup({ id: 'broker-1' });
   return { db, store, batches };
@@ -131,23 +112,11 @@ describe('the pipe store', () => {
   it('reads from the store what it no longer keeps in memory', async () => {
     const { db, store } = await recordedStore();
     await store.outgoingEnqueue(session, frame(1, Buffer.from('kept')));
-    const reopened = new PipeStore(
-      db,
-      new PayloadReclaimer(
-        async () => {},
-        () => true,
-      ),
-    );
+    const reopened = new PipeStore(db, idleReclaimer());
     await reopened.outgoingUpdate(client, { ...frame(1, Buffer.from('kept')), messageId: 9 });
     // A PUBLISH's new message id goes out before it is stored.
     await reopened.settled();
-    const again = new PipeStore(
-      db,
-      new PayloadReclaimer(
-        async () => {},
-        () => true,
-      ),
-    );
+    const again = new PipeStore(db, idleReclaimer());
     const cleared = await again.outgoingClearMessageId(client, { messageId: 9 });
     assert.equal(String(cleared?.payload), 'kept');
     assert.equal(cleared?.messageId, 9);
