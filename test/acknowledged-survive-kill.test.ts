@@ -3,7 +3,9 @@
 // after its restart the session is handed every frame the publisher had a PUBACK for.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createConnection } from 'node:net';
 import mqtt from 'mqtt';
+import { field, packet } from './broker/raw-mqtt.js';
 import { skyWithBroker, until } from './harness.js';
 
 const FRAME_BYTES = 64 * 1024;
@@ -23,7 +25,31 @@ describe('a broker killed with SIGKILL', { timeout: 120_000 }, () => {
     const mailbox = await mqtt.connectAsync(broker.url, session);
     await mailbox.subscribeAsync('kill/d', { qos: 1 });
     await mailbox.endAsync();
+    await publishThenKill(session);
+  });
 
+  it('keeps every frame it acknowledged while their receiver was connected and had not acknowledged them', async () => {
+    // Frames for a connected receiver go out while the store holds their writes back: the
+    // publisher's PUBACK must still wait for the write when the receiver acknowledges none. The
+    // receiver reads everything (so nothing backs up) and answers nothing.
+    const session = { clientId: 'kill-connected-mailbox', clean: false, protocolVersion: 4 as const };
+    const silent = createConnection({ host: '127.0.0.1', port: new URL(broker.url).port as unknown as number });
+    let delivered = 0;
+    silent.on('data', (chunk: Buffer) => (delivered += chunk.length));
+    silent.on('error', () => {});
+    const connect = Buffer.concat([
+      Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x00, 0, 0]),
+      field(session.clientId),
+    ]);
+    silent.write(packet(0x10, connect));
+    silent.write(packet(0x82, Buffer.concat([Buffer.from([0, 1]), field('kill/d'), Buffer.from([1])])));
+    await until(() => delivered >= 9, 'the CONNACK and SUBACK');
+    await publishThenKill(session);
+    assert.ok(delivered > FRAME_BYTES, 'the receiver was sent frames before the broker died');
+    silent.destroy();
+  });
+
+  async function publishThenKill(session: { clientId: string; clean: boolean; protocolVersion: 4 }): Promise<void> {
     const publisher = await mqtt.connectAsync(broker.url, { protocolVersion: 4, reconnectPeriod: 0 });
     publisher.on('error', () => {});
     const acknowledged: number[] = [];
@@ -59,5 +85,5 @@ describe('a broker killed with SIGKILL', { timeout: 120_000 }, () => {
     } finally {
       await back.endAsync();
     }
-  });
+  }
 });
