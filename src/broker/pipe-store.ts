@@ -38,8 +38,9 @@ type Client = { id: string };
  * msgpack-encoded, and decoded it twice more. The queue's writes go through a group commit, and
  * the payloads deleted are reclaimed from LevelDB's files. A client's QoS 1 publish queued for a
  * connected session is delivered while it is written, and held back from the store for a moment
- * (held-writes.ts): what its receiver acknowledges meanwhile is never written. Sessions' subscriptions, retained
- * messages, Wills and QoS 2 messages on their way in stay as aedes-persistence-level keeps them.
+ * (held-writes.ts): what its receiver acknowledges meanwhile is never written. Sessions'
+ * subscriptions, retained messages, Wills and QoS 2 messages on their way in stay as
+ * aedes-persistence-level keeps them.
  */
 export class PipeStore extends AsyncLevelPersistence implements DeferredDurability {
   private readonly commits: GroupCommit;
