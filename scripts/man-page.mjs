@@ -66,7 +66,7 @@ function commandPage(title, output, about) {
 }
 
 const top = sections(help([]));
-const usage = top[''].filter((line) => line.trim() !== '').map((line) => line.replace(/^Usage: /, ''));
+const usage = top[''].filter((line) => line.trim() !== '').map((line) => line.replace(/^(Usage:|or:) +/, ''));
 const after = top.Examples.join('\n').split('\n\n').slice(1).join('\n\n').trim();
 const [about, exits] = after.split(/\n\n(?=Exit codes)/);
 /** Each command of a Commands section: its usage, its words, what it does. */

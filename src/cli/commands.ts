@@ -26,13 +26,14 @@ Each command's options: skypipe COMMAND --help.
 Exit codes: 0 done; 1 error; 2 usage; 3 a stream arrived incomplete or failed its check;
 141 the reader of the output went away; 128+N killed by signal N.`;
 
+// yargs drops a line's leading spaces, so the lines after the first say "or:", as GNU tools do.
 const USAGE = `Usage: skypipe [send|recv] [NAME] [options]
-       skypipe status [NAME] [--json]
-       skypipe broker [run|status|stop|cert] [options]
-       skypipe broker user add|remove|list [USER]
-       skypipe deploy [TARGET] [options]
-       skypipe login URL | logout [PROFILE] | profiles
-       skypipe completion [bash|zsh|fish]`;
+or:    skypipe status [NAME] [--json]
+or:    skypipe broker [run|status|stop|cert] [options]
+or:    skypipe broker user add|remove|list [USER]
+or:    skypipe deploy [TARGET] [options]
+or:    skypipe login URL | logout [PROFILE] | profiles
+or:    skypipe completion [bash|zsh|fish]`;
 
 async function main(): Promise<number> {
   let exitCode: number = EXIT.ok;
