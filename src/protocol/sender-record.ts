@@ -2,9 +2,9 @@ import { isCount } from './counts.js';
 
 /**
  * The retained record on a stream's sender topic (PROTOCOL.md, "The sender record"): `1` (or the
- * stream's size) while the sender is connected; once the broker holds the whole stream, what it sent, kept until a consumer
- * has written the stream, so that a consumer can tell a stream the broker dropped from one that
- * was never sent.
+ * stream's size) while the sender is connected; once the broker holds the whole stream, what it
+ * sent, kept until a consumer has written the stream, so that a consumer can tell a stream the
+ * broker dropped from one that was never sent.
  */
 export type SenderRecord = { state: 'connected'; size?: number } | { state: 'sent'; sent: SentStream };
 
