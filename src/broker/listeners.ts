@@ -3,7 +3,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
-import { createWebSocketStream, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
+import { webSocketStream } from './web-socket-stream.js';
 import { needsTls, type ListenerKind, type ListenerSettings, type TlsCredentials } from './listener-settings.js';
 
 export interface OpenListener {
@@ -81,7 +82,7 @@ export async function openListener(
     webSockets = new WebSocketServer({ server: http, maxPayload: 2 * maxPacketSize });
     webSockets.on('connection', (socket, request) => {
       request.socket.setNoDelay(true);
-      handle(createWebSocketStream(socket), request.socket.remoteAddress ?? '');
+      handle(webSocketStream(socket), request.socket.remoteAddress ?? '');
     });
     server = http;
   }
