@@ -26,6 +26,7 @@ import { DEFAULT_TIMINGS } from '../src/client/timings.js';
 import { StreamAssembler, type Verdict } from '../src/client/receiver/stream-assembler.js';
 import { decodePipeName, encodePipeName, pipeTopics } from '../src/protocol/topics.js';
 import { parseSize } from '../src/cli/size.js';
+import { hideUserInfo, redactUserInfo } from '../src/protocol/redact-url.js';
 
 describe('pipe names', () => {
   it('encodes every name as one valid topic level', () => {
@@ -486,5 +487,17 @@ describe('arguments', () => {
     assert.equal(target.password, 's@cret');
     assert.equal(parseBrokerUrl('ws://h/mqtt', 'SKYPIPE_URL').url, 'ws://h/mqtt');
     assert.equal(parseBrokerUrl('mqtt://[::1]:1884', '--url').url, 'mqtt://[::1]:1884');
+  });
+
+  it('shows a URL without its password, whatever the password holds', () => {
+    for (const [raw, redacted, hidden] of [
+      ['redis://u:pa/ss@host:6379', 'redis://u@host:6379', 'redis://***@host:6379'],
+      ['mqtt://me:p@ss@h', 'mqtt://me@h', 'mqtt://***@h'],
+      ['mqtts://:secret@h/x', 'mqtts://h/x', 'mqtts://***@h/x'],
+      ['mqtt://h:1883', 'mqtt://h:1883', 'mqtt://h:1883'],
+    ]) {
+      assert.equal(redactUserInfo(raw!), redacted);
+      assert.equal(hideUserInfo(raw!), hidden);
+    }
   });
 });

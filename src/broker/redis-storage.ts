@@ -1,5 +1,6 @@
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import mqemitterRedis from 'mqemitter-redis';
+import { hideUserInfo } from '../protocol/redact-url.js';
 import { StoreHealth } from './store-health.js';
 
 /**
@@ -11,13 +12,12 @@ export async function openRedis(raw: string, options: Record<string, unknown>) {
   // -1: a session gets every message queued for it on connect (the default, 1,000, would strand the rest).
   const persistence = aedesPersistenceRedis({ ...options, maxSessionDelivery: -1 });
   const mq = mqemitterRedis(options);
-  const shown = raw.replace(/\/\/[^@/]*@/, '//***@');
   return {
     persistence,
     mq,
     queued: null,
     accounting: null,
-    where: shown,
+    where: hideUserInfo(raw),
     health: new StoreHealth(),
     close: async () => {
       await new Promise<void>((resolve) => mq.close(() => resolve()));

@@ -13,6 +13,7 @@ import {
 } from './local-sky.js';
 import { stateDir } from './state-dir.js';
 import { PipeError } from '../protocol/errors.js';
+import { hideUserInfo } from '../protocol/redact-url.js';
 import {
   DEFAULT_MAX_PACKET_SIZE,
   listensBeyondLoopback,
@@ -142,7 +143,7 @@ export async function brokerStatus(): Promise<number> {
   const fallback = running?.served !== undefined ? "this machine's broker" : 'the local broker';
   process.stdout.write(
     url
-      ? `commands use SKYPIPE_URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}\n`
+      ? `commands use SKYPIPE_URL: ${hideUserInfo(url)}\n`
       : profile
         ? `commands use profile '${profile.name}': ${shownUrl(profile)} ('skypipe profiles' lists them)\n`
         : `commands use ${fallback} (set SKYPIPE_URL or --url to use another)\n`,

@@ -7,7 +7,7 @@ export type { SendEvents, SendRequest } from './sender/request.js';
 export { DEFAULT_SEND_SETTINGS, type SendSettings } from './sender/settings.js';
 export { parseBrokerUrl, describeTarget, type BrokerTarget } from './transport/broker-target.js';
 export { hostnameOf, portOf } from './transport/url-parts.js';
-export { redactUserInfo } from './transport/redact.js';
+export { redactUserInfo } from '../protocol/redact-url.js';
 export { DEFAULT_TIMINGS, type Timings } from './timings.js';
 export { parsePin, usesTls, type TlsTrust } from './transport/tls-trust.js';
 export { parseProxyUrl, type ProxySetting } from './transport/proxy.js';

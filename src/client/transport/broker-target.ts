@@ -1,7 +1,7 @@
 import { PipeError } from '../../protocol/errors.js';
 import { portOf } from './url-parts.js';
 import type { ProxySetting } from './proxy.js';
-import { redactUserInfo } from './redact.js';
+import { redactUserInfo } from '../../protocol/redact-url.js';
 import type { TlsTrust } from './tls-trust.js';
 
 /** Where the client connects, and how to name it in messages. */

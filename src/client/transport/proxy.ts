@@ -1,5 +1,5 @@
 import { PipeError } from '../../protocol/errors.js';
-import { redactUserInfo } from './redact.js';
+import { redactUserInfo } from '../../protocol/redact-url.js';
 
 /** A proxy the client reaches the broker through, and where its address came from. */
 export interface ProxySetting {
