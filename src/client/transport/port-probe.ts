@@ -45,20 +45,26 @@ function overTls(host: string, port: number, request: Buffer, ms: number): Promi
 
 /**
  * What the port at `host:port` speaks, asked plainly and over TLS, with an MQTT CONNECT and an HTTP
- * HEAD, the four at once; null when nothing answers within `ms`. Used only to word a failed
- * connection: the probe sends no credentials.
+ * HEAD, the four at once; the first definite answer, or null when none comes within `ms`. Used
+ * only to word a failed connection: the probe sends no credentials.
  */
-export async function probePort(host: string, port: number, ms = 1500): Promise<PortSpeaks | null> {
+export function probePort(host: string, port: number, ms = 1500): Promise<PortSpeaks | null> {
   const budget = Math.max(100, ms);
-  const [plainMqtt, plainHttp, secureMqtt, secureHttp] = await Promise.all([
-    plain(host, port, MQTT_CONNECT, budget),
-    plain(host, port, HTTP_REQUEST(host), budget),
-    overTls(host, port, MQTT_CONNECT, budget),
-    overTls(host, port, HTTP_REQUEST(host), budget),
-  ]);
-  if (plainMqtt === 'mqtt') return 'mqtt';
-  if (plainMqtt === 'http' || plainHttp === 'http') return 'http';
-  if (secureMqtt === 'mqtt') return 'mqtts';
-  if (secureMqtt === 'http' || secureHttp === 'http') return 'https';
-  return null;
+  const plainly = (answer: Answer): PortSpeaks | null => (answer === 'mqtt' || answer === 'http' ? answer : null);
+  const securely = (answer: Answer): PortSpeaks | null =>
+    answer === 'mqtt' ? 'mqtts' : answer === 'http' ? 'https' : null;
+  const asked = [
+    plain(host, port, MQTT_CONNECT, budget).then(plainly),
+    plain(host, port, HTTP_REQUEST(host), budget).then(plainly),
+    overTls(host, port, MQTT_CONNECT, budget).then(securely),
+    overTls(host, port, HTTP_REQUEST(host), budget).then(securely),
+  ];
+  return new Promise((resolve) => {
+    let left = asked.length;
+    for (const answer of asked)
+      void answer.then((speaks) => {
+        left -= 1;
+        if (speaks !== null || left === 0) resolve(speaks);
+      });
+  });
 }
