@@ -68,11 +68,8 @@ export class HeldWrites {
 
   /** `session` acknowledged `ref`: true if nothing of it was written (and now never will be). */
   acknowledged(session: string, ref: string): boolean {
-    const key = entryKey(session, ref);
-    const entry = this.held.get(key);
+    const entry = this.take(entryKey(session, ref));
     if (entry === undefined) return false;
-    this.held.delete(key);
-    this.heldBytes -= entry.bytes;
     this.forget(entry.ops);
     entry.settle();
     return true;
@@ -123,15 +120,9 @@ export class HeldWrites {
     const entries: Held[] = [];
     const ops: WriteOp[] = [];
     for (const key of keys) {
-      const entry = this.held.get(key)!;
-      this.held.delete(key);
-      this.heldBytes -= entry.bytes;
+      const entry = this.take(key)!;
       entries.push(entry);
       ops.push(...entry.ops);
-    }
-    if (this.held.size === 0 && this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
     }
     if (entries.length === 0) return;
     try {
@@ -143,6 +134,19 @@ export class HeldWrites {
       // Until written, reads find the values here.
       for (const entry of entries) this.forget(entry.ops);
     }
+  }
+
+  /** Takes the held entry at `key` out of what is held; with nothing left, no expiry is due. */
+  private take(key: string): Held | undefined {
+    const entry = this.held.get(key);
+    if (entry === undefined) return undefined;
+    this.held.delete(key);
+    this.heldBytes -= entry.bytes;
+    if (this.held.size === 0 && this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    return entry;
   }
 
   private remember(ops: WriteOp[]): void {

@@ -1,10 +1,6 @@
 import { formatBytes, formatDuration, formatRate } from './byte-units.js';
 
-/**
- * What a receiver shows on a terminal: the `waiting on …` line until data flows, then one progress
- * line redrawn in place (bytes, rate and, when the sender said how long its stream is, percent and
- * time left), and a summary at the end. Nothing when stderr is not a terminal.
- */
+/** What is on the cursor's line. */
 type Line =
   /** Nothing of ours on the cursor's line. */
   | { kind: 'clear' }
@@ -21,6 +17,11 @@ interface StreamSeen {
   checked?: boolean;
 }
 
+/**
+ * What a receiver shows on a terminal: the `waiting on …` line until data flows, then one progress
+ * line redrawn in place (bytes, rate and, when the sender said how long its stream is, percent and
+ * time left), and a summary at the end. Nothing when stderr is not a terminal.
+ */
 export class ReceiveDisplay {
   private line: Line = { kind: 'clear' };
   private readonly streams = new Map<string, StreamSeen>();
