@@ -14,6 +14,8 @@ export interface CutterSettings {
    * once, into the frame it goes in (see frameRoom). None by default.
    */
   headroom?: number;
+  /** Memory for a frame of `size` bytes (see FramePool); fresh by default. */
+  allocate?: (size: number) => Buffer;
 }
 
 interface Pending {
@@ -95,7 +97,7 @@ export class FrameCutter {
   private cut(length: number): Buffer {
     const headroom = this.settings.headroom ?? 0;
     // A copy even of one whole chunk: the frame header goes in front of it.
-    const taken = Buffer.allocUnsafe(headroom + length);
+    const taken = this.settings.allocate?.(headroom + length) ?? Buffer.allocUnsafe(headroom + length);
     let at = headroom;
     while (at < taken.length) {
       const head = this.pending[0]!;

@@ -3,12 +3,16 @@
  * acknowledged by the broker (in flight), and the data frames no consumer is known to have written
  * yet (unread). Both are sent again after a reconnect: a broker that crashed may have acknowledged
  * frames without storing them (aedes does), and a consumer skips the copies it has.
+ *
+ * A frame that leaves both, having been written to one connection only, is finished: its PUBACK or
+ * the consumer's progress proves the broker has all its bytes, so nothing reads it again. A frame
+ * sent twice is never finished, as the copy on a dead connection cannot be proven done with.
  */
 export class FrameWindow {
   /** In flight, by sequence number. */
-  private readonly inFlight = new Map<number, { frame: Buffer; length: number }>();
-  /** Unread data frames, by sequence number, with the stream offset each ends at. */
-  private readonly unread = new Map<number, { frame: Buffer; end: number }>();
+  private readonly inFlight = new Map<number, WindowFrame>();
+  /** Unread data frames, by sequence number. */
+  private readonly unread = new Map<number, WindowFrame>();
   /** Bytes the broker has acknowledged. */
   accepted = 0;
   /** Bytes the consumer has written, by its progress record. */
@@ -25,6 +29,8 @@ export class FrameWindow {
     /** Something changed that a waiting sender may be waiting for. */
     private readonly changed: () => void,
     private readonly progress?: (acceptedBytes: number) => void,
+    /** A frame no one will read again (see FramePool). */
+    private readonly finished?: (frame: Buffer) => void,
   ) {}
 
   get framesInFlight(): number {
@@ -68,8 +74,9 @@ export class FrameWindow {
 
   /** A new frame; `dataEnd` is the stream offset a data frame ends at (null for the others). */
   add(seq: number, frame: Buffer, dataLength: number, dataEnd: number | null): void {
-    this.inFlight.set(seq, { frame, length: dataLength });
-    if (dataEnd !== null) this.unread.set(seq, { frame, end: dataEnd });
+    const entry: WindowFrame = { frame, length: dataLength, end: dataEnd ?? 0, sentAgain: false };
+    this.inFlight.set(seq, entry);
+    if (dataEnd !== null) this.unread.set(seq, entry);
     this.transmit(seq);
   }
 
@@ -77,9 +84,10 @@ export class FrameWindow {
   consumedThrough(consumed: number): void {
     if (consumed <= this.consumed) return;
     this.consumed = consumed;
-    for (const [seq, { end }] of this.unread) {
-      if (end > consumed) break;
+    for (const [seq, entry] of this.unread) {
+      if (entry.end > consumed) break;
       this.unread.delete(seq);
+      this.leftWindow(seq, entry);
     }
     this.changed();
   }
@@ -88,9 +96,16 @@ export class FrameWindow {
   sendAgain(): void {
     const again = new Set([...this.unread.keys(), ...this.inFlight.keys()]);
     for (const seq of [...again].sort((a, b) => a - b)) {
+      const entry = (this.inFlight.get(seq) ?? this.unread.get(seq))!;
+      entry.sentAgain = true;
       if (this.inFlight.has(seq)) this.transmit(seq);
-      else this.publish(this.unread.get(seq)!.frame)?.catch(() => {});
+      else this.publish(entry.frame)?.catch(() => {});
     }
+  }
+
+  private leftWindow(seq: number, entry: WindowFrame): void {
+    if (entry.sentAgain || this.inFlight.has(seq) || this.unread.has(seq)) return;
+    this.finished?.(entry.frame);
   }
 
   /** Publishes one in-flight frame on the current connection; a lost connection sends it again. */
@@ -99,6 +114,7 @@ export class FrameWindow {
     this.publish(pending.frame)?.then(
       () => {
         if (!this.inFlight.delete(seq)) return;
+        this.leftWindow(seq, pending);
         this.accepted += pending.length;
         this.progress?.(this.accepted);
         this.nextAcknowledgement?.resolve();
@@ -110,4 +126,14 @@ export class FrameWindow {
       },
     );
   }
+}
+
+interface WindowFrame {
+  frame: Buffer;
+  /** Payload bytes; none for frames other than data. */
+  length: number;
+  /** The stream offset a data frame ends at. */
+  end: number;
+  /** Written to more than one connection. */
+  sentAgain: boolean;
 }

@@ -12,6 +12,7 @@ import { publish, randomClientId } from '../transport/connection.js';
 import { CONNECTION_INTERRUPTED, Link } from '../transport/link.js';
 import { retryWhileClosed } from '../transport/reconnect.js';
 import { roundTrip } from '../transport/retained.js';
+import { framePoolFor, type FramePool } from './frame-pool.js';
 import { FrameWindow } from './frame-window.js';
 import { framePayloads } from './input-frames.js';
 import { SenderHeartbeat } from './heartbeat.js';
@@ -19,7 +20,7 @@ import { ensureMailbox } from './mailbox-check.js';
 import { announceAndLook, announceSender } from './pipe-at-start.js';
 import type { SendRequest } from './request.js';
 import { endRefusedStream } from './refused-stream.js';
-import { fitToBroker, type SendSettings } from './settings.js';
+import { fitToBroker, framesTooLarge, type SendSettings } from './settings.js';
 import { StreamFrames } from './stream-frames.js';
 
 /** Sends one stream (the input up to its EOF) into a pipe; resolves with its length once the broker holds all of it. */
@@ -56,6 +57,8 @@ class StreamPublisher {
   private readonly heartbeat: SenderHeartbeat;
   private phase: Phase = 'preparing';
   private readonly frames: StreamFrames;
+  /** Memory for full frames, once the frame size is known. */
+  private pool: FramePool | null = null;
   private offset = 0;
   /** Why the stream cannot go on, once it cannot. */
   private lost: PipeError | null = null;
@@ -84,6 +87,7 @@ class StreamPublisher {
       (frame) => (this.link.client.connected ? publish(this.link.client, topics.data, frame, { qos: 1 }) : null),
       () => this.wake(),
       events.progress,
+      (frame) => this.pool?.release(frame),
     );
     this.link = new Link(
       {
@@ -133,12 +137,7 @@ class StreamPublisher {
   private connectionLost(): string | null {
     if (this.phase === 'closing' || this.lost) return null;
     if (this.window.fruitlessClose() < FRUITLESS_CLOSES) return CONNECTION_INTERRUPTED;
-    this.lost = new PipeError(
-      `the broker closed the connection ${FRUITLESS_CLOSES} times in a row while a ${this.window.largestInFlight}-byte frame was on its way, acknowledging nothing: ` +
-        'it probably takes smaller packets',
-      'error',
-      { remedy: 'smaller-frames' },
-    );
+    this.lost = framesTooLarge(FRUITLESS_CLOSES, this.window.largestInFlight);
     this.wake();
     return null;
   }
@@ -229,7 +228,8 @@ class StreamPublisher {
   }
 
   async sendInput(): Promise<void> {
-    const cutting = { ...this.fitted, headroom: HEADER_BYTES };
+    const pool = (this.pool = framePoolFor(this.fitted));
+    const cutting = { ...this.fitted, headroom: HEADER_BYTES, allocate: (size: number) => pool.take(size) };
     for await (const room of framePayloads(this.request.input, cutting, this.request.signal, this.window))
       await this.sendData(room);
     const end = frameRoom(32);

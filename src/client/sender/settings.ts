@@ -58,3 +58,13 @@ export function fitToBroker(settings: SendSettings, limits: BrokerLimits, dataTo
   }
   return fitted;
 }
+
+/** A broker that closed the connection `closes` times on a frame of `frameBytes`: it takes smaller packets than it says. */
+export function framesTooLarge(closes: number, frameBytes: number): PipeError {
+  return new PipeError(
+    `the broker closed the connection ${closes} times in a row while a ${frameBytes}-byte frame was on its way, acknowledging nothing: ` +
+      'it probably takes smaller packets',
+    'error',
+    { remedy: 'smaller-frames' },
+  );
+}
