@@ -22,14 +22,15 @@ describe('frame cutting', () => {
     assert.equal(cutter.take(0, true, 1)?.toString(), 'ijklmnopqrstu');
   });
 
-  it('sends lines at once with nothing in flight, gathers them while frames are, and holds a partial line up to its limit', () => {
+  it('sends lines at once with one frame in flight, gathers them behind two, and holds a partial line up to its limit', () => {
     const cutter = new FrameCutter(settings);
     cutter.push(Buffer.from('one\ntw'), 100);
     assert.equal(cutter.msUntilDue(100, 0), 0);
     assert.equal(cutter.take(100, false, 0)?.toString(), 'one\n');
     cutter.push(Buffer.from('o\nthree\n'), 101);
-    assert.equal(cutter.msUntilDue(5000, 1), Infinity);
-    assert.equal(cutter.take(5000, false, 1), null);
+    assert.equal(cutter.msUntilDue(5000, 2), Infinity);
+    assert.equal(cutter.take(5000, false, 2), null);
+    assert.equal(cutter.msUntilDue(5000, 1), 0);
     assert.equal(cutter.take(5000, false, 0)?.toString(), 'two\nthree\n');
     cutter.push(Buffer.from('fo'), 6000);
     assert.equal(cutter.take(6500, false, 0), null);
@@ -49,11 +50,18 @@ describe('frame cutting', () => {
     assert.equal((await payloads.next()).done, true);
   });
 
-  it('sends what gathered while a frame was in flight when the broker acknowledges it', async () => {
+  it('gathers lines behind one frame when the sender lets only one be in flight', () => {
+    const cutter = new FrameCutter({ ...settings, maxFramesInFlight: 1 });
+    cutter.push(Buffer.from('one\n'), 0);
+    assert.equal(cutter.msUntilDue(0, 1), Infinity);
+    assert.equal(cutter.take(0, false, 0)?.toString(), 'one\n');
+  });
+
+  it('sends what gathered behind two frames in flight when the broker acknowledges one', async () => {
     const input = new PassThrough();
     let acknowledge = () => {};
     const inFlight = {
-      framesInFlight: 1,
+      framesInFlight: 2,
       acknowledged: () => new Promise<void>((resolve) => (acknowledge = resolve)),
     };
     const payloads = framePayloads(input, { frameBytes: 1024, partialLineMs: 10 }, undefined, inFlight);
@@ -62,7 +70,7 @@ describe('frame cutting', () => {
     input.write('two\nthr');
     // Longer than a partial line may wait: the frame in flight stops its clock.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    inFlight.framesInFlight = 0;
+    inFlight.framesInFlight = 1;
     acknowledge();
     assert.equal((await next).value?.toString(), 'one\ntwo\n');
     input.end('ee\n');

@@ -1,8 +1,8 @@
 /**
  * Coalesces what a sender reads into frames by Nagle's rule at the frame level: complete lines go
- * at once when no frame is in flight, and while frames are in flight they gather until a broker
- * acknowledgement comes back or a frame is full. A lone line costs no wait; a busy `tail -f` or a
- * bulk copy becomes a few large frames. Frames end at a newline where the data has one, so a
+ * at once while fewer than LINES_WAIT_AT frames are in flight, and from then on they gather until a
+ * broker acknowledgement comes back or a frame is full. A lone line costs no wait; a busy `tail -f`
+ * or a bulk copy becomes a few large frames. Frames end at a newline where the data has one, so a
  * receiver that aggregates several senders never tears a line. A partial line waits for its
  * newline up to `partialLineMs` (then goes, for prompts and binary data).
  */
@@ -14,6 +14,8 @@ export interface CutterSettings {
    * once, into the frame it goes in (see frameRoom). None by default.
    */
   headroom?: number;
+  /** Frames the sender lets be in flight at once: with one, lines wait behind it. */
+  maxFramesInFlight?: number;
   /** Memory for a frame of `size` bytes (see FramePool); fresh by default. */
   allocate?: (size: number) => Buffer;
 }
@@ -25,11 +27,23 @@ interface Pending {
 
 const NEWLINE = 0x0a;
 
+/**
+ * Frames in flight from which complete lines wait. Two, not one: a skypipe broker acknowledges a
+ * frame only once it is stored or its receiver has written it, so the next line of a paced stream
+ * usually arrives while the acknowledgement of the line before is still on its way. Waiting for
+ * it would add that round trip to every line; two frames in flight are enough to gather behind.
+ */
+export const LINES_WAIT_AT = 2;
+
 export class FrameCutter {
   private pending: Pending[] = [];
   private pendingBytes = 0;
 
-  constructor(private readonly settings: CutterSettings) {}
+  private readonly linesWaitAt: number;
+
+  constructor(private readonly settings: CutterSettings) {
+    this.linesWaitAt = Math.min(LINES_WAIT_AT, settings.maxFramesInFlight ?? LINES_WAIT_AT);
+  }
 
   get bufferedBytes(): number {
     return this.pendingBytes;
@@ -53,13 +67,13 @@ export class FrameCutter {
 
   /**
    * Milliseconds from `now` until a frame is due with `framesInFlight` frames unacknowledged:
-   * 0 for complete lines with none in flight, a partial line's wait, or Infinity (nothing pending,
+   * 0 for complete lines with few in flight, a partial line's wait, or Infinity (nothing pending,
    * or lines waiting for an acknowledgement).
    */
   msUntilDue(now: number, framesInFlight: number): number {
     const oldest = this.pending[0];
     if (oldest === undefined) return Infinity;
-    if (this.hasNewline()) return framesInFlight === 0 ? 0 : Infinity;
+    if (this.hasNewline()) return framesInFlight < this.linesWaitAt ? 0 : Infinity;
     return Math.max(0, oldest.arrivedAt + this.settings.partialLineMs - now);
   }
 
