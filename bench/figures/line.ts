@@ -2,12 +2,13 @@
 // through stock Mosquitto: what a line costs on the way, with both ends already connected.
 import { consumerAttached } from '../../test/harness.js';
 import { bareLatencyMs } from '../bare-mqtt.js';
+import { bareRelayLineMs } from '../bare-relay.js';
+import { lineTimes } from '../line-times.js';
 import type { Figure } from '../context.js';
 import { OutputWatch } from '../output-watch.js';
 import { median, ms, worst } from '../stats.js';
 
 const LINES = 51;
-const LINE_TIMEOUT_MS = 10_000;
 
 export const line: Figure = {
   spec: {
@@ -29,18 +30,7 @@ export const line: Figure = {
     await consumerAttached(url, 'line');
     const sender = sky.start(['send', 'line', '--url', url], { input: 'pipe' });
     const stdin = sender.child.stdin!;
-    // The first line waits for the sender to start and connect: not a sample.
-    stdin.write('first\n');
-    await output.next('first\n', 30_000);
-    const times: number[] = [];
-    for (let sample = 0; sample < LINES; sample++) {
-      scope.check();
-      const text = `line ${sample}\n`;
-      const started = performance.now();
-      stdin.write(text);
-      await output.next(text, LINE_TIMEOUT_MS);
-      times.push(performance.now() - started);
-    }
+    const times = await lineTimes(stdin, output, LINES, scope);
     stdin.end();
     const sent = await sender.result;
     if (sent.code !== 0) throw new Error(`skypipe send exited with ${sent.code}: ${sent.stderr.trim()}`);
@@ -48,11 +38,13 @@ export const line: Figure = {
     await receiver.result;
 
     const anchor = await bareLatencyMs(mosquitto.url, LINES, scope);
+    const relayed = await bareRelayLineMs(url, LINES, scope);
     return {
       value: median(times),
       anchor: median(anchor),
       notes: [
         `median of ${LINES}, through our durable broker; worst ${ms(worst(times))}, anchor's worst ${ms(worst(anchor))}`,
+        `a bare MQTT.js relay in skypipe's place (two processes, stdin to stdout, same broker): median ${ms(median(relayed))}`,
       ],
     };
   },
