@@ -4,9 +4,9 @@
  * yet (unread). Both are sent again after a reconnect: a broker that crashed may have acknowledged
  * frames without storing them (aedes does), and a consumer skips the copies it has.
  *
- * A frame that leaves both, having been written to one connection only, is finished: its PUBACK or
- * the consumer's progress proves the broker has all its bytes, so nothing reads it again. A frame
- * sent twice is never finished, as the copy on a dead connection cannot be proven done with.
+ * A frame that leaves both, having been written to one connection only, is finished: its PUBACK
+ * proves that connection wrote all its bytes, and once read it is never sent again. A frame sent
+ * twice is never finished, as the copy on a dead connection cannot be proven done with.
  */
 export class FrameWindow {
   /** In flight, by sequence number. */
