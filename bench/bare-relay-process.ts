@@ -10,9 +10,8 @@ const MESSAGE_BYTES = 1024 * 1024;
 /** As the bulk anchor: at most this many QoS 1 messages unacknowledged. */
 const IN_FLIGHT = 16;
 
-async function connect(url: string): Promise<mqtt.MqttClient> {
-  const client = await mqtt.connectAsync(url, { protocolVersion: 4, clean: true, reconnectPeriod: 0 });
-  return client;
+function connect(url: string): Promise<mqtt.MqttClient> {
+  return mqtt.connectAsync(url, { protocolVersion: 4, clean: true, reconnectPeriod: 0 });
 }
 
 /** Writes each message to stdout; an empty one ends the stream. */
