@@ -44,10 +44,11 @@ const isClientQos1Publish = (client: Client | null, packet: PublishPacket): clie
  * that publish is done: every copy queued for a persistent session is in the store, the retained
  * copy too. A store that defers durability delivers the copies while it writes them; the PUBACK
  * then waits until each is written or acknowledged by its session. aedes's own publish of the
- * packet, after its PUBACK, is then let through as done. A publish that fails is refused: aedes closes the connection with no PUBACK, and the sender
- * sends again. A client's PUBACKs go out in the order its PUBLISHes came (MQTT 3.1.1, 4.6), and
- * so do refusals (which close the connection): the publishes admitted before a refused one are
- * acknowledged first, as when aedes acknowledged at once.
+ * packet, after its PUBACK, is then let through as done. A publish that fails is refused: aedes
+ * closes the connection with no PUBACK, and the sender sends again. A client's PUBACKs go out in
+ * the order its PUBLISHes came (MQTT 3.1.1, 4.6), and so do refusals (which close the
+ * connection): the publishes admitted before a refused one are acknowledged first, as when aedes
+ * acknowledged at once.
  */
 export class AckOnceStored {
   private publish: Publish | null = null;
